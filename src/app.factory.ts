@@ -1,0 +1,85 @@
+import { Logger, LogLevel as NestLogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { parseJsonBody } from './common/json-body';
+import { createValidationPipe } from './common/validation';
+import { LogLevel, Settings } from './config/settings';
+import { setupSwagger } from './swagger';
+import { GatewayServer } from './proxy/gateway.server';
+
+/** The admin API takes small JSON documents; anything larger is refused before it is read whole. */
+export const ADMIN_BODY_LIMIT = 64 * 1024;
+const ADMIN_REQUEST_TIMEOUT_MS = 15_000;
+
+const LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export interface WaypostApp {
+  readonly admin: NestFastifyApplication;
+  readonly settings: Settings;
+  /** Binds both listeners (port 0 picks a free one) and answers the ports actually bound. */
+  listen(): Promise<{ adminPort: number; gatewayPort: number }>;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  /** false silences Nest's logger (tests); default: LOG_LEVEL. */
+  logger?: false;
+}
+
+/** Builds the whole process: admin app on Fastify, the gateway listener from the Proxy module. */
+export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<WaypostApp> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: ADMIN_BODY_LIMIT,
+    requestTimeout: ADMIN_REQUEST_TIMEOUT_MS,
+    routerOptions: { maxParamLength: 256 },
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  const admin = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
+    logger: options.logger === false ? false : LOG_LEVELS[settings.server.logLevel],
+    abortOnError: false,
+    // Nest's parsers are off: configureAdmin installs the one JSON parser the admin API accepts.
+    bodyParser: false,
+  });
+  configureAdmin(admin);
+
+  return {
+    admin,
+    settings,
+    async listen() {
+      await admin.listen(settings.server.adminPort, settings.server.host);
+      const adminPort = (admin.getHttpServer().address() as AddressInfo).port;
+      new Logger('Waypost').log(`admin listening on ${settings.server.host}:${adminPort}`);
+      const gatewayPort = await admin.get(GatewayServer).listen();
+      return { adminPort, gatewayPort };
+    },
+    close: () => admin.close(),
+  };
+}
+
+function configureAdmin(admin: NestFastifyApplication): void {
+  const fastify = admin.getHttpAdapter().getInstance();
+  // JSON only: any other media type is answered 415 by Fastify before a handler runs.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  // Nest routes Fastify's own errors (body too large, bad media type) and unknown paths through the
+  // global filter too, so they take the same shape.
+  admin.useGlobalPipes(createValidationPipe());
+  admin.useGlobalFilters(new AllExceptionsFilter());
+  setupSwagger(admin);
+}

@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AuthModule } from './auth/auth.module';
+import { namespacesFor } from './config/config.namespaces';
+import { Settings } from './config/settings';
+import { HealthModule } from './health/health.module';
+import { ProxyModule } from './proxy/proxy.module';
+import { RegistryModule } from './registry/registry.module';
+
+/** Imports the feature modules, bound to one app's validated settings. */
+@Module({})
+export class AppModule {
+  static forRoot(settings: Settings): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: namespacesFor(settings),
+        }),
+        EventEmitterModule.forRoot(),
+        AuthModule,
+        RegistryModule,
+        HealthModule.forRoot({ shutdownDelayMs: settings.server.shutdownDelayMs }),
+        ProxyModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthKeysService } from './auth-keys.service';
+import { AdminGuard } from './guards/admin.guard';
+import { CompatCallerGuard } from './guards/compat-caller.guard';
+import { RegistrationGuard } from './guards/registration.guard';
+import { NetworkPolicyService } from './network-policy.service';
+
+/**
+ * Keys, network policy and guards. Depends on no feature module: the instance guard asks for
+ * INSTANCE_CREDENTIALS_VERIFIER, which the module that uses it (the registry) provides.
+ */
+@Module({
+  providers: [AuthKeysService, NetworkPolicyService, RegistrationGuard, CompatCallerGuard, AdminGuard],
+  exports: [AuthKeysService, NetworkPolicyService, RegistrationGuard, CompatCallerGuard, AdminGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,31 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Per-instance tokens and generated keys carry this much randomness. */
+const SECRET_BYTES = 32;
+
+/** A new random secret: 32 bytes, base64url (43 characters). */
+export function generateSecret(): string {
+  return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/**
+ * Hash of a secret for storage. Secrets here are 256-bit random values (or operator keys), not
+ * passwords, so a fast hash is enough: nothing to brute-force, and a check costs microseconds.
+ */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** Compares a presented secret with a stored hash in constant time. */
+export function secretMatchesHash(presented: string, storedHash: string): boolean {
+  const presentedHash = Buffer.from(hashSecret(presented), 'hex');
+  const expected = Buffer.from(storedHash, 'hex');
+  return expected.length === presentedHash.length && timingSafeEqual(presentedHash, expected);
+}
+
+/** Reads `Authorization: Bearer <token>`; null when absent or of another scheme. */
+export function bearerToken(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer[ ]+([\x21-\x7e]{1,1024})[ ]*$/i.exec(header);
+  return match ? match[1] : null;
+}

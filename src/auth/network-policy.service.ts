@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/config.namespaces';
+import { CidrList } from './cidr';
+import { FixedWindowRateLimiter, RateDecision } from './rate-limiter';
+
+/** TRUSTED_NETWORKS, REGISTRATION_ALLOW_FROM and the registration rate limit, compiled once. */
+@Injectable()
+export class NetworkPolicyService {
+  private readonly trusted: CidrList;
+  private readonly allowFrom: CidrList | null;
+  private readonly registrations: FixedWindowRateLimiter;
+
+  constructor(@Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>) {
+    this.trusted = new CidrList(auth.trustedNetworks);
+    this.allowFrom = auth.registrationAllowFrom ? new CidrList(auth.registrationAllowFrom) : null;
+    this.registrations = new FixedWindowRateLimiter(auth.registrationRateLimit, 60_000);
+  }
+
+  isTrusted(address: string | undefined): boolean {
+    return this.trusted.contains(address);
+  }
+
+  mayRegisterFrom(address: string | undefined): boolean {
+    return this.allowFrom === null || this.allowFrom.contains(address);
+  }
+
+  takeRegistrationAttempt(address: string | undefined): RateDecision {
+    return this.registrations.take(address ?? 'unknown', Date.now());
+  }
+}

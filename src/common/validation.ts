@@ -1,0 +1,227 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsString, Matches, MaxLength, ValidateBy, ValidationOptions } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { parseDuration } from '../config/duration';
+import { AppError } from './errors/app-error';
+
+/** Shared validators: every DTO that takes one of these values takes it through here. */
+
+const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+export const SERVICE_TYPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IPV6_LITERAL = /^[0-9A-Fa-f:.]{2,45}$/;
+const PATH_SEGMENT = /^(\*|[A-Za-z0-9\-._~!$&'()+,;=:@%]+)$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
+export const PERMISSION = /^[A-Za-z0-9][A-Za-z0-9:._*-]{0,127}$/;
+
+/** A bounded, printable string: no CR, LF or other control characters can reach a header or log. */
+export function IsSafeString(maxLength: number, options?: ValidationOptions): PropertyDecorator {
+  return applyDecorators(
+    IsString(options),
+    MaxLength(maxLength, options),
+    Matches(NO_CONTROL_CHARS, {
+      ...options,
+      message: '$property must not contain control characters',
+    }),
+  );
+}
+
+export function IsServiceType(options?: ValidationOptions): PropertyDecorator {
+  return applyDecorators(
+    IsString(options),
+    Matches(SERVICE_TYPE, {
+      ...options,
+      message: '$property must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    }),
+  );
+}
+
+export function isHostname(value: string): boolean {
+  return HOSTNAME.test(value) || (IPV6_LITERAL.test(value) && value.includes(':'));
+}
+
+export function IsHostname(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHostname',
+      validator: {
+        validate: (value) => typeof value === 'string' && isHostname(value),
+        defaultMessage: () => '$property must be a host name or an IP address',
+      },
+    },
+    options,
+  );
+}
+
+/** Exact host name, or `*.example.com`. */
+export function IsHostPattern(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHostPattern',
+      validator: {
+        validate: (value) =>
+          typeof value === 'string' &&
+          (isHostname(value) || (value.startsWith('*.') && HOSTNAME.test(value.slice(2)))),
+        defaultMessage: () => '$property must be a host name or a wildcard like *.example.com',
+      },
+    },
+    options,
+  );
+}
+
+/** An absolute http(s) URL with a host, no credentials and no fragment. */
+export function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 2048 || !NO_CONTROL_CHARS.test(value)) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.hostname.length > 0 &&
+    url.username === '' &&
+    url.password === '' &&
+    url.hash === '' &&
+    !value.includes('#')
+  );
+}
+
+export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isHttpUrl',
+      validator: {
+        validate: isHttpUrl,
+        defaultMessage: () =>
+          '$property must be an absolute http or https URL without credentials or fragment',
+      },
+    },
+    options,
+  );
+}
+
+export function isRoutePath(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) return false;
+  if (!value.startsWith('/')) return false;
+  const segments = value.split('/').filter((s) => s.length > 0);
+  return segments.every((s) => PATH_SEGMENT.test(s) && s !== '.' && s !== '..');
+}
+
+export function IsRoutePath(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isRoutePath',
+      validator: {
+        validate: isRoutePath,
+        defaultMessage: () =>
+          '$property must start with "/", be at most 256 characters, use "*" only as a whole segment and contain no "." or ".." segments',
+      },
+    },
+    options,
+  );
+}
+
+export function IsHeaderName(options?: ValidationOptions): PropertyDecorator {
+  return Matches(HEADER_NAME, { ...options, message: '$property must be an HTTP header name' });
+}
+
+interface StringMapLimits {
+  maxEntries: number;
+  maxKeyLength: number;
+  maxValueLength: number;
+  keyPattern?: RegExp;
+}
+
+export function isStringMap(value: unknown, limits: StringMapLimits): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length <= limits.maxEntries &&
+    entries.every(
+      ([key, item]) =>
+        key.length > 0 &&
+        key.length <= limits.maxKeyLength &&
+        (limits.keyPattern ? limits.keyPattern.test(key) : NO_CONTROL_CHARS.test(key)) &&
+        typeof item === 'string' &&
+        item.length <= limits.maxValueLength &&
+        NO_CONTROL_CHARS.test(item),
+    )
+  );
+}
+
+export function IsStringMap(limits: StringMapLimits, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStringMap',
+      validator: {
+        validate: (value) => isStringMap(value, limits),
+        defaultMessage: () =>
+          `$property must be an object of at most ${limits.maxEntries} string values (keys up to ${limits.maxKeyLength}, values up to ${limits.maxValueLength} printable characters)`,
+      },
+    },
+    options,
+  );
+}
+
+/** Turns a duration into milliseconds before validation; leaves anything else for the error. */
+export function IsDuration(
+  bounds: { minMs: number; maxMs: number },
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => parseDuration(value) ?? value),
+    ValidateBy(
+      {
+        name: 'isDuration',
+        validator: {
+          validate: (value) =>
+            typeof value === 'number' && value >= bounds.minMs && value <= bounds.maxMs,
+          defaultMessage: () =>
+            `$property must be a duration (250ms, 5s, 2m or whole milliseconds) from ${bounds.minMs}ms to ${bounds.maxMs}ms`,
+        },
+      },
+      options,
+    ),
+  );
+}
+
+/** Accepts `3000` and `"3000"` alike: existing clients send ports as strings. */
+export function ToIntegerIfNumeric(): PropertyDecorator {
+  return Transform(({ value }) =>
+    typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value,
+  );
+}
+
+/** Flattens nested class-validator errors into `path: message` lines. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): string[] {
+  const lines: string[] = [];
+  for (const error of errors) {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    for (const message of Object.values(error.constraints ?? {})) {
+      // class-validator writes the bare property name; the full path tells which one.
+      lines.push(message.startsWith(error.property) ? path + message.slice(error.property.length) : `${path}: ${message}`);
+    }
+    if (error.children?.length) lines.push(...flattenValidationErrors(error.children, path));
+  }
+  return lines;
+}
+
+/** The global pipe: unknown fields are errors, values are transformed, a 400 names the field. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => {
+      const lines = flattenValidationErrors(errors);
+      return new AppError('VALIDATION_FAILED', lines[0] ?? 'invalid input', lines);
+    },
+  });
+}

@@ -1,0 +1,214 @@
+import * as ipaddr from 'ipaddr.js';
+import { parseApiKeys, parseConfigRoutes, parseServicePermissions } from './config-file.schema';
+import { parseDuration } from './duration';
+import { LogLevel, Settings, StoreKind } from './settings';
+
+/**
+ * The one schema of Waypost's settings. Each entry names a setting as the contract does, says where
+ * its default comes from and how to parse it; `parseSettings` runs every entry and collects one line
+ * per bad setting.
+ */
+
+/** Values arrive from env (strings) or YAML (any type); a parser returns the value or throws. */
+type Parser<T> = (raw: unknown) => T;
+
+const text = (raw: unknown): string => {
+  if (typeof raw === 'number') return String(raw);
+  if (typeof raw !== 'string') throw new Error('must be a string');
+  return raw.trim();
+};
+
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    const value = typeof raw === 'number' ? raw : /^\s*-?\d+\s*$/.test(text(raw)) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new Error(`must be a whole number from ${min} to ${max}`);
+    }
+    return value;
+  };
+
+const duration =
+  (minMs: number, maxMs: number): Parser<number> =>
+  (raw) => {
+    const ms = parseDuration(typeof raw === 'string' ? raw.trim() : raw);
+    if (ms === null) throw new Error('must be a duration such as 250ms, 5s, 2m or whole milliseconds');
+    if (ms < minMs || ms > maxMs) throw new Error(`must be from ${minMs}ms to ${maxMs}ms`);
+    return ms;
+  };
+
+const optionalDuration =
+  (minMs: number, maxMs: number): Parser<number | null> =>
+  (raw) =>
+    ['', 'off', 'false', '0'].includes(String(raw).trim().toLowerCase()) ? null : duration(minMs, maxMs)(raw);
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw) => {
+    const value = text(raw).toLowerCase() as T;
+    if (!values.includes(value)) throw new Error(`must be one of ${values.join(', ')}`);
+    return value;
+  };
+
+/** A secret is never echoed back in an error: only its shape is described. */
+const secret: Parser<string | null> = (raw) => {
+  const value = text(raw);
+  if (value === '') return null;
+  if (!/^[\x21-\x7e]{16,512}$/.test(value)) {
+    throw new Error('must be 16-512 printable characters without spaces');
+  }
+  return value;
+};
+
+const cidrList: Parser<string[]> = (raw) => {
+  const items = Array.isArray(raw) ? raw.map(text) : text(raw).split(',');
+  const cidrs = items.map((item) => item.trim()).filter((item) => item.length > 0);
+  for (const cidr of cidrs) {
+    try {
+      ipaddr.parseCIDR(cidr.includes('/') ? cidr : `${cidr}/${cidr.includes(':') ? 128 : 32}`);
+    } catch {
+      throw new Error(`"${cidr.slice(0, 64)}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
+    }
+  }
+  return cidrs;
+};
+
+const optionalCidrList: Parser<string[] | null> = (raw) => {
+  const value = Array.isArray(raw) ? raw : text(raw);
+  if (value === '' || value === 'any' || value === '*') return null;
+  return cidrList(raw);
+};
+
+const nullableText = (max: number): Parser<string | null> => (raw) => {
+  const value = text(raw);
+  if (value.length > max || /[\u0000-\u001f]/.test(value)) throw new Error(`must be at most ${max} printable characters`);
+  return value === '' ? null : value;
+};
+
+interface SettingSpec<T> {
+  names: string[];
+  default: T;
+  parse: Parser<T>;
+}
+
+function setting<T>(names: string | string[], defaultValue: T, parse: Parser<T>): SettingSpec<T> {
+  return { names: Array.isArray(names) ? names : [names], default: defaultValue, parse };
+}
+
+const HOUR = 3_600_000;
+
+export const SETTINGS = {
+  host: setting('HOST', '0.0.0.0', nullableText(255) as Parser<string>),
+  adminPort: setting('ADMIN_PORT', 8081, integer(0, 65535)),
+  gatewayPort: setting('GATEWAY_PORT', 8080, integer(0, 65535)),
+  logLevel: setting<LogLevel>('LOG_LEVEL', 'info', oneOf('error', 'warn', 'info', 'debug', 'verbose')),
+  zone: setting<string | null>('ZONE', null, nullableText(64)),
+  shutdownDelay: setting('SHUTDOWN_DELAY', 0, duration(0, 10 * 60_000)),
+  registrationKey: setting<string | null>(['REGISTRATION_KEY', 'SERVICE_REGISTRATION_KEY'], null, secret),
+  adminKey: setting<string | null>('ADMIN_KEY', null, secret),
+  trustedNetworks: setting<string[]>('TRUSTED_NETWORKS', [], cidrList),
+  registrationAllowFrom: setting<string[] | null>('REGISTRATION_ALLOW_FROM', null, optionalCidrList),
+  registrationRateLimit: setting('REGISTRATION_RATE_LIMIT', 60, integer(1, 1_000_000)),
+  store: setting<StoreKind>('STORE', 'sqlite', oneOf('sqlite', 'memory')),
+  dataDir: setting('DATA_DIR', './data', nullableText(4096) as Parser<string>),
+  interval: setting('HEALTH_CHECK_INTERVAL', 10_000, duration(100, 24 * HOUR)),
+  timeout: setting('HEALTH_CHECK_TIMEOUT', 2_000, duration(10, HOUR)),
+  unhealthyThreshold: setting('UNHEALTHY_THRESHOLD', 3, integer(1, 1000)),
+  healthyThreshold: setting('HEALTHY_THRESHOLD', 1, integer(1, 1000)),
+  downInterval: setting('DOWN_CHECK_INTERVAL', 120_000, duration(100, 24 * HOUR)),
+  stopChecksAfter: setting('STOP_CHECKS_AFTER', 10, integer(1, 1_000_000)),
+  deregisterAfter: setting<number | null>('DEREGISTER_AFTER', null, optionalDuration(1_000, 365 * 24 * HOUR)),
+  concurrency: setting('HEALTH_CHECK_CONCURRENCY', 64, integer(1, 10_000)),
+};
+
+/** Top-level keys of the config file besides the settings above. */
+const FILE_SECTIONS = {
+  routes: parseConfigRoutes,
+  apiKeys: parseApiKeys,
+  services: parseServicePermissions,
+};
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'SettingsError';
+  }
+}
+
+export interface SettingsSources {
+  env: Record<string, string | undefined>;
+  /** The parsed config file: a map of setting names and sections. */
+  file: Record<string, unknown>;
+  /** Name of the file, for error lines. */
+  fileName?: string;
+}
+
+/** Merges env > config file > defaults and validates the result; throws SettingsError listing every problem. */
+export function parseSettings(sources: SettingsSources): Settings {
+  const problems: string[] = [];
+  const known = new Set<string>(Object.keys(FILE_SECTIONS));
+  const values: Record<string, unknown> = {};
+
+  for (const [key, spec] of Object.entries(SETTINGS) as [string, SettingSpec<unknown>][]) {
+    spec.names.forEach((name) => known.add(name));
+    const fromEnv = spec.names.map((name) => sources.env[name]).find((v) => v !== undefined);
+    const fromFile = spec.names.map((name) => sources.file[name]).find((v) => v !== undefined);
+    const name = spec.names[0];
+    const raw = fromEnv ?? fromFile;
+    try {
+      values[key] = raw === undefined ? spec.default : spec.parse(raw);
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+
+  const sections: Record<string, unknown> = {};
+  for (const [key, parse] of Object.entries(FILE_SECTIONS)) {
+    try {
+      sections[key] = sources.file[key] === undefined ? parse(key === 'services' ? {} : []) : parse(sources.file[key]);
+    } catch (error) {
+      problems.push(`${sources.fileName ?? 'config file'} ${key}: ${(error as Error).message}`);
+    }
+  }
+  for (const key of Object.keys(sources.file)) {
+    if (!known.has(key)) problems.push(`${sources.fileName ?? 'config file'}: unknown key ${key.slice(0, 64)}`);
+  }
+
+  if (problems.length === 0 && values.adminPort !== 0 && values.adminPort === values.gatewayPort) {
+    problems.push('GATEWAY_PORT: must differ from ADMIN_PORT');
+  }
+  if (problems.length === 0 && values.registrationKey !== null && values.registrationKey === values.adminKey) {
+    problems.push('ADMIN_KEY: must differ from REGISTRATION_KEY');
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  const v = values as {
+    [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['default'];
+  };
+  return {
+    server: { host: v.host, adminPort: v.adminPort, gatewayPort: v.gatewayPort, logLevel: v.logLevel, zone: v.zone, shutdownDelayMs: v.shutdownDelay },
+    auth: {
+      registrationKey: v.registrationKey,
+      adminKey: v.adminKey,
+      trustedNetworks: v.trustedNetworks,
+      registrationAllowFrom: v.registrationAllowFrom,
+      registrationRateLimit: v.registrationRateLimit,
+    },
+    store: { kind: v.store, dataDir: v.dataDir },
+    health: {
+      intervalMs: v.interval,
+      timeoutMs: v.timeout,
+      unhealthyThreshold: v.unhealthyThreshold,
+      healthyThreshold: v.healthyThreshold,
+      downIntervalMs: v.downInterval,
+      stopChecksAfter: v.stopChecksAfter,
+      deregisterAfterMs: v.deregisterAfter,
+      concurrency: v.concurrency,
+    },
+    proxy: {
+      routes: sections.routes as Settings['proxy']['routes'],
+      apiKeys: sections.apiKeys as Settings['proxy']['apiKeys'],
+      servicePermissions: sections.services as Settings['proxy']['servicePermissions'],
+    },
+  };
+}

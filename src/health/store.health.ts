@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { RegistryService } from '../registry/registry.service';
+
+/** Readiness: the store answers. */
+@Injectable()
+export class StoreHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly registry: RegistryService,
+  ) {}
+
+  isHealthy(key: string) {
+    const indicator = this.indicators.check(key);
+    return this.registry.ping() ? indicator.up() : indicator.down({ message: 'the store does not answer' });
+  }
+}

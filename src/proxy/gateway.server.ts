@@ -1,0 +1,61 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { toErrorBody } from '../common/errors/error-body';
+import { serverConfig } from '../config/config.namespaces';
+
+/** Slow or silent clients are cut off: Node's own defaults would keep them for a minute or more. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const MAX_HEADER_BYTES = 16 * 1024;
+
+/**
+ * The gateway listener: a plain node:http server, outside Nest's request pipeline, so the data plane
+ * pays for no guard, pipe or interceptor. Routing arrives with the gateway issue; until then every
+ * request is answered 404 in the contract's error shape.
+ */
+@Injectable()
+export class GatewayServer implements OnApplicationShutdown {
+  private readonly logger = new Logger(GatewayServer.name);
+  private readonly server: Server;
+
+  constructor(@Inject(serverConfig.KEY) private readonly settings: ConfigType<typeof serverConfig>) {
+    this.server = createServer(
+      { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
+      (request, response) => this.handle(request, response),
+    );
+  }
+
+  async listen(port = this.settings.gatewayPort, host = this.settings.host): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = (this.server.address() as AddressInfo).port;
+    this.logger.log(`gateway listening on ${host}:${bound}`);
+    return bound;
+  }
+
+  /** Stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    await closed;
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    const body = JSON.stringify(toErrorBody('ROUTE_NOT_FOUND', 'no route matches this request'));
+    request.resume();
+    response.writeHead(404, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'x-gateway': 'waypost',
+    });
+    response.end(body);
+  }
+}

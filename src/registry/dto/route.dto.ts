@@ -1,0 +1,31 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
+import { IsHostPattern, IsRoutePath } from '../../common/validation';
+import { RouteOptionsDto } from './route-options.dto';
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** A route in a `routes` list: match fields with the options beside them. */
+export class RouteDto extends RouteOptionsDto {
+  @ApiProperty({ description: 'Path pattern: prefix, `*` one segment, trailing `/*` the rest', example: '/api/comments/*' })
+  @IsRoutePath()
+  path!: string;
+
+  @ApiPropertyOptional({ enum: HTTP_METHODS, description: 'One method; absent means every method' })
+  @IsOptional()
+  @IsIn(HTTP_METHODS)
+  method?: string;
+
+  @ApiPropertyOptional({ enum: HTTP_METHODS, isArray: true, description: 'Several methods' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(HTTP_METHODS.length)
+  @IsIn(HTTP_METHODS, { each: true })
+  methods?: string[];
+
+  @ApiPropertyOptional({ description: 'Exact host or `*.example.com`; absent means any host', example: 'api.example.com' })
+  @IsOptional()
+  @IsHostPattern()
+  host?: string;
+}

@@ -1,0 +1,80 @@
+import { InstanceRecord } from './instance.model';
+import { routeKey, RouteRecord } from './routes/route.model';
+import { StoreChange } from './store/registry-store';
+
+/**
+ * The registry held in memory: instances by id and by service type, routes by id and by key.
+ * Reads (discovery, the gateway) never touch the store. Changes arrive as the same StoreChange list
+ * that was just committed, so memory and store cannot drift apart.
+ */
+export class RegistryState {
+  readonly instances = new Map<string, InstanceRecord>();
+  readonly byType = new Map<string, Map<string, InstanceRecord>>();
+  readonly routes = new Map<string, RouteRecord>();
+  readonly routesByKey = new Map<string, RouteRecord>();
+
+  apply(changes: readonly StoreChange[]): void {
+    for (const change of changes) {
+      switch (change.op) {
+        case 'putInstance':
+          this.putInstance(change.instance);
+          break;
+        case 'deleteInstance':
+          this.deleteInstance(change.id);
+          break;
+        case 'putRoute':
+          this.putRoute(change.route);
+          break;
+        case 'deleteRoute':
+          this.deleteRoute(change.id);
+          break;
+      }
+    }
+  }
+
+  instancesOf(serviceType: string): InstanceRecord[] {
+    return [...(this.byType.get(serviceType)?.values() ?? [])];
+  }
+
+  /** Routes an instance brought (it is among their owners). */
+  routesOwnedBy(instanceId: string): RouteRecord[] {
+    return [...this.routes.values()].filter((route) => route.owners.includes(instanceId));
+  }
+
+  private putInstance(instance: InstanceRecord): void {
+    const previous = this.instances.get(instance.id);
+    if (previous && previous.serviceType !== instance.serviceType) {
+      this.byType.get(previous.serviceType)?.delete(instance.id);
+    }
+    this.instances.set(instance.id, instance);
+    let ofType = this.byType.get(instance.serviceType);
+    if (!ofType) {
+      ofType = new Map();
+      this.byType.set(instance.serviceType, ofType);
+    }
+    ofType.set(instance.id, instance);
+  }
+
+  private deleteInstance(id: string): void {
+    const instance = this.instances.get(id);
+    if (!instance) return;
+    this.instances.delete(id);
+    const ofType = this.byType.get(instance.serviceType);
+    ofType?.delete(id);
+    if (ofType?.size === 0) this.byType.delete(instance.serviceType);
+  }
+
+  private putRoute(route: RouteRecord): void {
+    const previous = this.routes.get(route.id);
+    if (previous) this.routesByKey.delete(routeKey(previous));
+    this.routes.set(route.id, route);
+    this.routesByKey.set(routeKey(route), route);
+  }
+
+  private deleteRoute(id: string): void {
+    const route = this.routes.get(id);
+    if (!route) return;
+    this.routes.delete(id);
+    if (this.routesByKey.get(routeKey(route))?.id === id) this.routesByKey.delete(routeKey(route));
+  }
+}

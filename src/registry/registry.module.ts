@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { INSTANCE_CREDENTIALS_VERIFIER } from '../auth/auth.constants';
+import { AuthModule } from '../auth/auth.module';
+import { InstanceGuard } from '../auth/guards/instance.guard';
+import { CompatController } from './compat.controller';
+import { RegistryService } from './registry.service';
+import { ServicesController } from './services.controller';
+import { registryStoreProvider } from './store/store.provider';
+import { REGISTRY_STORE } from './store/registry-store';
+
+/**
+ * Services, instances and routes: the native and compatibility APIs over one model. Exports the
+ * registry for the health monitor, the gateway and /health.
+ */
+@Module({
+  imports: [AuthModule],
+  controllers: [ServicesController, CompatController],
+  providers: [
+    registryStoreProvider,
+    RegistryService,
+    { provide: INSTANCE_CREDENTIALS_VERIFIER, useExisting: RegistryService },
+    InstanceGuard,
+  ],
+  exports: [RegistryService, REGISTRY_STORE],
+})
+export class RegistryModule {}

@@ -1,0 +1,108 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { InstanceAccessRequired, RegistrationAccess } from '../auth/auth.decorators';
+import { AppError } from '../common/errors/app-error';
+import { SERVICE_TYPE } from '../common/validation';
+import {
+  InstanceResponseDto,
+  RegistrationResponseDto,
+  ServiceInstancesResponseDto,
+  ServicesSummaryResponseDto,
+} from './dto/instance.response.dto';
+import { ListInstancesQueryDto } from './dto/list-instances.query.dto';
+import { PatchInstanceDto } from './dto/patch-instance.dto';
+import { RegisterInstanceDto } from './dto/register-instance.dto';
+import { toInstanceInput } from './instance-input';
+import { InstanceView, toInstanceView } from './instance-response';
+import { RegistryService } from './registry.service';
+import { toRouteView } from './route-view';
+import { toRouteSpec } from './routes/route-spec';
+
+/** The native registry API. */
+@ApiTags('registry')
+@Controller()
+export class ServicesController {
+  constructor(private readonly registry: RegistryService) {}
+
+  @Post('service')
+  @HttpCode(201)
+  @RegistrationAccess({ trustedNetworks: false })
+  @ApiOperation({ summary: 'Register an instance; answers its id and token (shown only here)' })
+  @ApiCreatedResponse({ type: RegistrationResponseDto })
+  register(@Body() dto: RegisterInstanceDto, @Req() request: FastifyRequest) {
+    const input = toInstanceInput(dto, request.socket.remoteAddress);
+    const specs = (dto.routes ?? []).map((route) => toRouteSpec(route, { service: input.serviceType }));
+    const { instance, token, routes } = this.registry.register(input, specs);
+    return { serviceId: instance.id, token, ...toInstanceView(instance), routes: routes.map(toRouteView) };
+  }
+
+  @Get('services')
+  @InstanceAccessRequired('any')
+  @ApiOperation({ summary: 'Every service type with its instance counts' })
+  @ApiOkResponse({ type: ServicesSummaryResponseDto })
+  summary() {
+    const services: Record<string, { instances: number; up: number }> = {};
+    for (const type of this.registry.serviceTypes()) {
+      const instances = this.registry.instancesOf(type);
+      services[type] = { instances: instances.length, up: instances.filter((i) => i.status === 'UP').length };
+    }
+    return { services };
+  }
+
+  @Get('services/:serviceType')
+  @InstanceAccessRequired('any')
+  @ApiOperation({ summary: 'Discover the instances of a service' })
+  @ApiOkResponse({ type: ServiceInstancesResponseDto })
+  list(@Param('serviceType') serviceType: string, @Query() query: ListInstancesQueryDto) {
+    if (!SERVICE_TYPE.test(serviceType)) {
+      throw new AppError('VALIDATION_FAILED', 'serviceType must be 1-64 letters, digits, ".", "_" or "-"');
+    }
+    const instances: InstanceView[] = this.registry
+      .instancesOf(serviceType)
+      .filter(
+        (i) =>
+          (query.status === undefined || i.status === query.status) &&
+          (query.tag === undefined || i.tags.includes(query.tag)) &&
+          (query.zone === undefined || i.zone === query.zone) &&
+          (query.version === undefined || i.version === query.version),
+      )
+      .map(toInstanceView);
+    return { serviceType, instances };
+  }
+
+  @Get('service/:id')
+  @InstanceAccessRequired('any')
+  @ApiOperation({ summary: 'One instance' })
+  @ApiOkResponse({ type: InstanceResponseDto })
+  @ApiNotFoundResponse({ description: 'Unknown id' })
+  get(@Param('id') id: string) {
+    return toInstanceView(this.registry.getInstance(id));
+  }
+
+  @Delete('service/:id')
+  @InstanceAccessRequired('self')
+  @ApiOperation({ summary: 'Deregister; the routes the instance brought go with it' })
+  @ApiOkResponse({ description: '{"status": "deregistered", "serviceId"}' })
+  @ApiNotFoundResponse({ description: 'Unknown id' })
+  remove(@Param('id') id: string) {
+    const instance = this.registry.removeInstance(id);
+    return { status: 'deregistered', serviceId: instance.id, serviceType: instance.serviceType };
+  }
+
+  @Put('service/:id/heartbeat')
+  @InstanceAccessRequired('self-only')
+  @ApiOperation({ summary: 'Renew a ttl check; restart checks that had stopped' })
+  @ApiOkResponse({ type: InstanceResponseDto })
+  heartbeat(@Param('id') id: string) {
+    return toInstanceView(this.registry.heartbeat(id));
+  }
+
+  @Patch('service/:id')
+  @InstanceAccessRequired('self')
+  @ApiOperation({ summary: 'Drain (MAINTENANCE) or undrain (UP); change metadata or weight' })
+  @ApiOkResponse({ type: InstanceResponseDto })
+  patch(@Param('id') id: string, @Body() dto: PatchInstanceDto) {
+    return toInstanceView(this.registry.patchInstance(id, dto));
+  }
+}

@@ -1,0 +1,40 @@
+import { InstanceRecord } from '../instance.model';
+import { RouteRecord } from '../routes/route.model';
+import { RegistrySnapshot, RegistryStore, StoreChange } from './registry-store';
+
+/** STORE=memory: the same contract as sqlite, lost when the process ends. */
+export class MemoryRegistryStore implements RegistryStore {
+  private readonly instances = new Map<string, InstanceRecord>();
+  private readonly routes = new Map<string, RouteRecord>();
+
+  load(): RegistrySnapshot {
+    return { instances: structuredClone([...this.instances.values()]), routes: structuredClone([...this.routes.values()]) };
+  }
+
+  commit(changes: readonly StoreChange[]): void {
+    // Copies are taken before anything is applied, so a failing clone leaves the store untouched.
+    const copies = changes.map((change) => structuredClone(change));
+    for (const change of copies) {
+      switch (change.op) {
+        case 'putInstance':
+          this.instances.set(change.instance.id, change.instance);
+          break;
+        case 'deleteInstance':
+          this.instances.delete(change.id);
+          break;
+        case 'putRoute':
+          this.routes.set(change.route.id, change.route);
+          break;
+        case 'deleteRoute':
+          this.routes.delete(change.id);
+          break;
+      }
+    }
+  }
+
+  ping(): boolean {
+    return true;
+  }
+
+  close(): void {}
+}
