@@ -1,9 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
 import { IsHostPattern, IsRoutePath } from '../../common/validation';
 import { RouteOptionsDto } from './route-options.dto';
 
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** Methods are matched case-insensitively, as clients write them both ways. */
+const upperCase = (value: unknown): unknown => (typeof value === 'string' ? value.toUpperCase() : value);
 
 /** A route in a `routes` list: match fields with the options beside them. */
 export class RouteDto extends RouteOptionsDto {
@@ -13,11 +17,13 @@ export class RouteDto extends RouteOptionsDto {
 
   @ApiPropertyOptional({ enum: HTTP_METHODS, description: 'One method; absent means every method' })
   @IsOptional()
+  @Transform(({ value }) => upperCase(value))
   @IsIn(HTTP_METHODS)
   method?: string;
 
   @ApiPropertyOptional({ enum: HTTP_METHODS, isArray: true, description: 'Several methods' })
   @IsOptional()
+  @Transform(({ value }) => (Array.isArray(value) ? value.map(upperCase) : value))
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(HTTP_METHODS.length)

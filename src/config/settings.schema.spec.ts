@@ -1,0 +1,110 @@
+import { parseSettings, SettingsError } from './settings.schema';
+
+function problemsOf(env: Record<string, string>, file: Record<string, unknown> = {}): string[] {
+  try {
+    parseSettings({ env, file, fileName: 'waypost.yaml' });
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return (error as SettingsError).problems;
+  }
+}
+
+describe('parseSettings', () => {
+  it('gives the contract defaults when nothing is set', () => {
+    const settings = parseSettings({ env: {}, file: {} });
+    expect(settings.server).toMatchObject({ host: '0.0.0.0', adminPort: 8081, gatewayPort: 8080, logLevel: 'info' });
+    expect(settings.store).toEqual({ kind: 'sqlite', dataDir: './data' });
+    expect(settings.health).toEqual({
+      intervalMs: 10_000,
+      timeoutMs: 2_000,
+      unhealthyThreshold: 3,
+      healthyThreshold: 1,
+      downIntervalMs: 120_000,
+      stopChecksAfter: 10,
+      deregisterAfterMs: null,
+      concurrency: 64,
+    });
+    expect(settings.auth).toMatchObject({
+      registrationKey: null,
+      adminKey: null,
+      trustedNetworks: [],
+      registrationAllowFrom: null,
+      registrationRateLimit: 60,
+    });
+  });
+
+  it('takes env over the file over defaults', () => {
+    const settings = parseSettings({
+      env: { HEALTH_CHECK_INTERVAL: '5s' },
+      file: { HEALTH_CHECK_INTERVAL: '7s', HEALTH_CHECK_TIMEOUT: 1500, UNHEALTHY_THRESHOLD: 4 },
+    });
+    expect(settings.health.intervalMs).toBe(5_000);
+    expect(settings.health.timeoutMs).toBe(1_500);
+    expect(settings.health.unhealthyThreshold).toBe(4);
+  });
+
+  it('accepts SERVICE_REGISTRATION_KEY as an alias', () => {
+    const settings = parseSettings({ env: { SERVICE_REGISTRATION_KEY: 'k'.repeat(20) }, file: {} });
+    expect(settings.auth.registrationKey).toBe('k'.repeat(20));
+  });
+
+  it('names each bad setting on its own line', () => {
+    const problems = problemsOf({ HEALTH_CHECK_INTERVAL: 'soon', ADMIN_PORT: '70000', STORE: 'mongo' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^ADMIN_PORT: must be a whole number from 0 to 65535$/),
+      expect.stringMatching(/^STORE: must be one of sqlite, memory$/),
+      expect.stringMatching(/^HEALTH_CHECK_INTERVAL: must be a duration/),
+    ]);
+  });
+
+  it('never echoes a bad secret', () => {
+    const problems = problemsOf({ REGISTRATION_KEY: 'short secret' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^REGISTRATION_KEY:/);
+    expect(problems[0]).not.toContain('short secret');
+  });
+
+  it('refuses bad CIDRs, same ports and unknown file keys', () => {
+    expect(problemsOf({ TRUSTED_NETWORKS: '10.0.0.0/8,not-a-cidr' })[0]).toMatch(/^TRUSTED_NETWORKS: "not-a-cidr"/);
+    expect(problemsOf({ ADMIN_PORT: '9000', GATEWAY_PORT: '9000' })).toEqual(['GATEWAY_PORT: must differ from ADMIN_PORT']);
+    expect(problemsOf({}, { HEALTHCHECK_INTERVAL: '5s' })).toEqual(['waypost.yaml: unknown key HEALTHCHECK_INTERVAL']);
+  });
+
+  it('reads TRUSTED_NETWORKS and REGISTRATION_ALLOW_FROM for both families', () => {
+    const settings = parseSettings({
+      env: { TRUSTED_NETWORKS: '127.0.0.1/32, ::1/128', REGISTRATION_ALLOW_FROM: '10.0.0.0/8' },
+      file: {},
+    });
+    expect(settings.auth.trustedNetworks).toEqual(['127.0.0.1/32', '::1/128']);
+    expect(settings.auth.registrationAllowFrom).toEqual(['10.0.0.0/8']);
+  });
+
+  it('turns DEREGISTER_AFTER off or into milliseconds', () => {
+    expect(parseSettings({ env: { DEREGISTER_AFTER: 'off' }, file: {} }).health.deregisterAfterMs).toBeNull();
+    expect(parseSettings({ env: { DEREGISTER_AFTER: '10m' }, file: {} }).health.deregisterAfterMs).toBe(600_000);
+  });
+
+  it('parses the routes, apiKeys and services sections of the file', () => {
+    const settings = parseSettings({
+      env: {},
+      file: {
+        routes: [{ host: 'API.example.com', path: '/v1/', backend: 'http://10.0.0.1:9000', methods: ['get'] }],
+        apiKeys: [{ name: 'web', key: 'w'.repeat(24), permissions: ['comments:read'] }],
+        services: { sagjan: { permissions: ['comments:read'] } },
+      },
+    });
+    expect(settings.proxy.routes).toEqual([
+      expect.objectContaining({ host: 'api.example.com', path: '/v1', target: { backend: 'http://10.0.0.1:9000' } }),
+    ]);
+    expect(settings.proxy.apiKeys[0].name).toBe('web');
+    expect(settings.proxy.servicePermissions).toEqual({ sagjan: ['comments:read'] });
+  });
+
+  it('refuses a config route with both or neither target, naming the route', () => {
+    expect(problemsOf({}, { routes: [{ path: '/a' }] })[0]).toBe(
+      'waypost.yaml routes: route 0: give exactly one of backend or service',
+    );
+    expect(problemsOf({}, { routes: [{ path: 'x', service: 'a' }] })[0]).toMatch(/^waypost.yaml routes: route 0: path/);
+  });
+});

@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, WaypostApp } from '../../../src/app.factory';
+import { parseSettings } from '../../../src/config/settings.schema';
+
+export const REGISTRATION_KEY = 'test-registration-key-0123456789';
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface RunningWaypost {
+  app: WaypostApp;
+  admin: string;
+  gateway: string;
+  dataDir: string;
+  /** Closes the app; the data dir stays until `cleanup`. */
+  close(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'waypost-e2e-'));
+}
+
+/**
+ * Boots the real app through createApp() on ephemeral ports, with the sqlite store in a fresh
+ * temporary DATA_DIR unless told otherwise. Settings go through the same validation as in production.
+ */
+export async function startWaypost(
+  env: Record<string, string> = {},
+  file: Record<string, unknown> = {},
+): Promise<RunningWaypost> {
+  const dataDir = env.DATA_DIR ?? tempDataDir();
+  const settings = parseSettings({
+    env: {
+      ADMIN_PORT: '0',
+      GATEWAY_PORT: '0',
+      HOST: '127.0.0.1',
+      STORE: 'sqlite',
+      REGISTRATION_KEY,
+      ADMIN_KEY,
+      REGISTRATION_RATE_LIMIT: '100000',
+      ...env,
+      DATA_DIR: dataDir,
+    },
+    file,
+  });
+  const app = await createApp(settings, { logger: false });
+  const { adminPort, gatewayPort } = await app.listen();
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await app.close();
+  };
+  return {
+    app,
+    admin: `http://127.0.0.1:${adminPort}`,
+    gateway: `http://127.0.0.1:${gatewayPort}`,
+    dataDir,
+    close,
+    async cleanup() {
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
