@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { loadSettings } from './config/config.loader';
 import { SettingsError } from './config/settings.schema';
@@ -14,7 +15,17 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
   const waypost = await createApp(settings);
-  waypost.admin.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Our own handler rather than enableShutdownHooks: Nest re-raises the signal after closing, which
+  // ends the process "killed by SIGTERM"; a drained shutdown should exit 0.
+  const shutdown = (signal: NodeJS.Signals) => {
+    new Logger('Waypost').log(`${signal}: draining and shutting down`);
+    waypost.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
   await waypost.listen();
 }
 

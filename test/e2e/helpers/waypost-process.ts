@@ -1,0 +1,55 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const MAIN = join(__dirname, '..', '..', '..', 'dist', 'main.js');
+
+export interface WaypostProcess {
+  child: ChildProcess;
+  admin: string;
+  gateway: string;
+  /** Everything the process printed so far, stdout and stderr together. */
+  output(): string;
+}
+
+function spawnMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+/** Starts the built Waypost (`dist/main.js`) as its own process and waits until both ports listen. */
+export async function spawnWaypost(env: Record<string, string>, timeoutMs = 15_000): Promise<WaypostProcess> {
+  const { child, output } = spawnMain({ HOST: '127.0.0.1', ADMIN_PORT: '0', GATEWAY_PORT: '0', ...env });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const admin = /admin listening on 127\.0\.0\.1:(\d+)/.exec(output());
+    const gateway = /gateway listening on 127\.0\.0\.1:(\d+)/.exec(output());
+    if (admin && gateway) {
+      return { child, admin: `http://127.0.0.1:${admin[1]}`, gateway: `http://127.0.0.1:${gateway[1]}`, output };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`waypost did not start:\n${output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Runs Waypost expecting it to refuse to start; answers its exit code and output. */
+export async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { child, output } = spawnMain({ HOST: '127.0.0.1', ADMIN_PORT: '0', GATEWAY_PORT: '0', ...env });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  return { code, output: output() };
+}
+
+export async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill(signal);
+  return exited;
+}
