@@ -27,6 +27,11 @@ function httpExceptionMessage(exception: HttpException): string {
   return typeof message === 'string' ? message : exception.message;
 }
 
+function omitStandard(response: object): Record<string, unknown> {
+  const { message: _m, statusCode: _s, error: _e, ...rest } = response as Record<string, unknown>;
+  return rest;
+}
+
 /** Turns anything thrown on the admin port into the contract's error shape. */
 export function describeError(exception: unknown): DescribedError {
   if (exception instanceof AppError) {
@@ -38,9 +43,12 @@ export function describeError(exception: unknown): DescribedError {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const body = toErrorBody(codeForStatus(status), httpExceptionMessage(exception));
+    const response = exception.getResponse();
+    // Terminus puts its whole health report in the exception: keep it beside the contract fields.
+    const extra = typeof response === 'object' && response !== null ? omitStandard(response) : {};
+    const body = { ...extra, ...toErrorBody(codeForStatus(status), httpExceptionMessage(exception)) };
     body.statusCode = status;
-    return { body, unexpected: status >= 500 };
+    return { body, unexpected: status >= 500 && status !== 503 };
   }
   const fastifyError = exception as { code?: unknown; statusCode?: unknown; message?: unknown };
   if (typeof fastifyError?.code === 'string' && fastifyError.code in FASTIFY_CODES) {

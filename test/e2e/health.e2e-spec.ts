@@ -1,0 +1,66 @@
+import { aRegistration, aServiceRegistration } from '../factories';
+import { bearer, call } from './helpers/http';
+import { ADMIN_KEY, REGISTRATION_KEY, RunningWaypost, startWaypost } from './helpers/start-waypost';
+
+describe('health endpoints', () => {
+  let wp: RunningWaypost;
+
+  beforeAll(async () => {
+    wp = await startWaypost({}, { routes: [{ path: '/static', backend: 'http://127.0.0.1:9' }] });
+  });
+  afterAll(() => wp.cleanup());
+
+  it('summarizes Waypost and every service in the contract shape', async () => {
+    await call('POST', `${wp.admin}/internal/register-service`, { headers: bearer(REGISTRATION_KEY), body: aServiceRegistration({ routes: [{ path: '/c' }] }) });
+    await call('POST', `${wp.admin}/service`, { headers: bearer(REGISTRATION_KEY), body: aRegistration({ serviceType: 'pinger', port: 1 }) });
+    await call('POST', `${wp.admin}/service`, { headers: bearer(REGISTRATION_KEY), body: aRegistration({ serviceType: 'pinger', port: 2 }) });
+    const health = await call('GET', `${wp.admin}/health`);
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({
+      status: 'healthy',
+      service: 'waypost',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      registered_routes: 2,
+      services: {
+        sagjan: {
+          status: 'UNKNOWN',
+          url: 'http://127.0.0.1:7812',
+          last_ping: null,
+          response_time_ms: null,
+          consecutive_failures: 0,
+          instances: 1,
+          up: 0,
+        },
+        pinger: expect.objectContaining({ status: 'UP', instances: 2, up: 2 }),
+      },
+    });
+  });
+
+  it('answers liveness and readiness the Terminus way, without credentials', async () => {
+    const live = await call('GET', `${wp.admin}/health/live`);
+    expect(live.status).toBe(200);
+    expect(live.body.status).toBe('ok');
+    expect(live.headers.get('cache-control')).toMatch(/no-cache/);
+    const ready = await call('GET', `${wp.admin}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ok', info: { store: { status: 'up' } } });
+  });
+
+  it('reports not ready once the store stops answering', async () => {
+    const other = await startWaypost();
+    try {
+      (other.app.admin.get('REGISTRY_STORE') as { close(): void }).close();
+      const ready = await call('GET', `${other.admin}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ statusCode: 503, status: 'error', details: { store: { status: 'down' } } });
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('keeps the gateway port answering 404 JSON for unrouted requests', async () => {
+    const response = await call('GET', `${wp.gateway}/nothing/here`, { headers: bearer(ADMIN_KEY) });
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ statusCode: 404, error: 'route not found' });
+  });
+});
