@@ -36,7 +36,10 @@ export interface CreateAppOptions {
 }
 
 /** Builds the whole process: admin app on Fastify, the gateway listener from the Proxy module. */
-export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<WaypostApp> {
+export async function createApp(
+  settings: Settings,
+  options: CreateAppOptions = {},
+): Promise<WaypostApp> {
   const adapter = new FastifyAdapter({
     bodyLimit: ADMIN_BODY_LIMIT,
     requestTimeout: ADMIN_REQUEST_TIMEOUT_MS,
@@ -44,12 +47,16 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     trustProxy: false,
     return503OnClosing: true,
   });
-  const admin = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(settings), adapter, {
-    logger: options.logger === false ? false : LOG_LEVELS[settings.server.logLevel],
-    abortOnError: false,
-    // Nest's parsers are off: configureAdmin installs the one JSON parser the admin API accepts.
-    bodyParser: false,
-  });
+  const admin = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(settings),
+    adapter,
+    {
+      logger: options.logger === false ? false : LOG_LEVELS[settings.server.logLevel],
+      abortOnError: false,
+      // Nest's parsers are off: configureAdmin installs the one JSON parser the admin API accepts.
+      bodyParser: false,
+    },
+  );
   configureAdmin(admin);
 
   return {
@@ -70,13 +77,17 @@ function configureAdmin(admin: NestFastifyApplication): void {
   const fastify = admin.getHttpAdapter().getInstance();
   // JSON only: any other media type is answered 415 by Fastify before a handler runs.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
   // Nest routes Fastify's own errors (body too large, bad media type) and unknown paths through the
   // global filter too, so they take the same shape.
   admin.useGlobalPipes(createValidationPipe());

@@ -11,7 +11,8 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     // One line per bad setting, naming it; nothing else starts.
-    for (const problem of error.problems) process.stderr.write(`waypost: invalid setting ${problem}\n`);
+    for (const problem of error.problems)
+      process.stderr.write(`waypost: invalid setting ${problem}\n`);
     process.exit(1);
   }
   const waypost = await createApp(settings);
@@ -30,6 +31,8 @@ async function bootstrap(): Promise<void> {
 }
 
 void bootstrap().catch((error: unknown) => {
-  process.stderr.write(`waypost: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `waypost: failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -11,11 +11,23 @@ export function setupSwagger(app: INestApplication): void {
         'the gateway port routes traffic to healthy instances.',
     )
     .setVersion((require('../package.json') as { version: string }).version) // eslint-disable-line @typescript-eslint/no-require-imports
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'REGISTRATION_KEY' }, SECURITY.registrationKey)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'REGISTRATION_KEY' },
+      SECURITY.registrationKey,
+    )
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_KEY' }, SECURITY.adminKey)
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-service-id', description: 'Instance id' }, SECURITY.serviceId)
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-service-token', description: 'Instance token' }, SECURITY.serviceToken)
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'x-service-id', description: 'Instance id' },
+      SECURITY.serviceId,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'x-service-token', description: 'Instance token' },
+      SECURITY.serviceToken,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+  });
 }

@@ -28,7 +28,9 @@ export function RegistrationAccess(options: { trustedNetworks: boolean }): Metho
     ApiBearerAuth(SECURITY.registrationKey),
     ApiUnauthorizedResponse({ description: 'Missing or wrong registration key' }),
     ApiForbiddenResponse({ description: 'Source outside REGISTRATION_ALLOW_FROM' }),
-    ApiTooManyRequestsResponse({ description: 'REGISTRATION_RATE_LIMIT exceeded; see Retry-After' }),
+    ApiTooManyRequestsResponse({
+      description: 'REGISTRATION_RATE_LIMIT exceeded; see Retry-After',
+    }),
   );
 }
 

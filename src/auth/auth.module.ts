@@ -10,7 +10,19 @@ import { NetworkPolicyService } from './network-policy.service';
  * INSTANCE_CREDENTIALS_VERIFIER, which the module that uses it (the registry) provides.
  */
 @Module({
-  providers: [AuthKeysService, NetworkPolicyService, RegistrationGuard, CompatCallerGuard, AdminGuard],
-  exports: [AuthKeysService, NetworkPolicyService, RegistrationGuard, CompatCallerGuard, AdminGuard],
+  providers: [
+    AuthKeysService,
+    NetworkPolicyService,
+    RegistrationGuard,
+    CompatCallerGuard,
+    AdminGuard,
+  ],
+  exports: [
+    AuthKeysService,
+    NetworkPolicyService,
+    RegistrationGuard,
+    CompatCallerGuard,
+    AdminGuard,
+  ],
 })
 export class AuthModule {}

@@ -26,7 +26,11 @@ export class CidrList {
       const withPrefix = cidr.includes('/') ? cidr : `${cidr}/${cidr.includes(':') ? 128 : 32}`;
       const [address, bits] = ipaddr.parseCIDR(withPrefix);
       // An IPv4-mapped range is matched as the IPv4 range it stands for.
-      if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+      if (
+        address.kind() === 'ipv6' &&
+        (address as ipaddr.IPv6).isIPv4MappedAddress() &&
+        bits >= 96
+      ) {
         return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96] as Range;
       }
       return [address, bits] as Range;

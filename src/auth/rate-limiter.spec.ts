@@ -12,6 +12,8 @@ describe(FixedWindowRateLimiter.name, () => {
   it('keeps a bounded number of keys', () => {
     const limiter = new FixedWindowRateLimiter(1, 60_000, 10);
     for (let i = 0; i < 100; i++) limiter.take(`k${i}`, i);
-    expect((limiter as unknown as { windows: Map<string, unknown> }).windows.size).toBeLessThanOrEqual(10);
+    expect(
+      (limiter as unknown as { windows: Map<string, unknown> }).windows.size,
+    ).toBeLessThanOrEqual(10);
   });
 });

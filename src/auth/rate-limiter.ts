@@ -26,7 +26,10 @@ export class FixedWindowRateLimiter {
       this.windows.set(key, window);
     }
     if (window.count >= this.limit) {
-      return { allowed: false, retryAfterSec: Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000)) };
+      return {
+        allowed: false,
+        retryAfterSec: Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000)),
+      };
     }
     window.count++;
     return { allowed: true, retryAfterSec: 0 };

@@ -27,8 +27,14 @@ describe('parseJsonBody', () => {
     ['', 'body is empty; send a JSON object'],
     ['[1]', 'body must be a JSON object'],
     ['"text"', 'body must be a JSON object'],
-    ['{"__proto__":{"admin":true}}', 'body contains a forbidden __proto__ or constructor.prototype key'],
-    ['{"constructor":{"prototype":{"x":1}}}', 'body contains a forbidden __proto__ or constructor.prototype key'],
+    [
+      '{"__proto__":{"admin":true}}',
+      'body contains a forbidden __proto__ or constructor.prototype key',
+    ],
+    [
+      '{"constructor":{"prototype":{"x":1}}}',
+      'body contains a forbidden __proto__ or constructor.prototype key',
+    ],
     ['['.repeat(100_000) + ']'.repeat(100_000), `body nests deeper than ${MAX_JSON_DEPTH} levels`],
   ])('refuses %p', (text, message) => {
     expect(messageOf(text)).toBe(message);

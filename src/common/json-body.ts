@@ -11,7 +11,8 @@ export function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
@@ -36,7 +37,9 @@ export function parseJsonBody(text: string): unknown {
     const poisoned = /prototype/i.test((error as Error).message);
     throw new AppError(
       'INVALID_JSON',
-      poisoned ? 'body contains a forbidden __proto__ or constructor.prototype key' : 'body is not valid JSON',
+      poisoned
+        ? 'body contains a forbidden __proto__ or constructor.prototype key'
+        : 'body is not valid JSON',
     );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

@@ -33,7 +33,8 @@ export function IsServiceType(options?: ValidationOptions): PropertyDecorator {
     IsString(options),
     Matches(SERVICE_TYPE, {
       ...options,
-      message: '$property must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      message:
+        '$property must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
     }),
   );
 }
@@ -73,7 +74,8 @@ export function IsHostPattern(options?: ValidationOptions): PropertyDecorator {
 
 /** An absolute http(s) URL with a host, no credentials and no fragment. */
 export function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 2048 || !NO_CONTROL_CHARS.test(value)) return false;
+  if (typeof value !== 'string' || value.length > 2048 || !NO_CONTROL_CHARS.test(value))
+    return false;
   let url: URL;
   try {
     url = new URL(value);
@@ -153,7 +155,10 @@ export function isStringMap(value: unknown, limits: StringMapLimits): boolean {
   );
 }
 
-export function IsStringMap(limits: StringMapLimits, options?: ValidationOptions): PropertyDecorator {
+export function IsStringMap(
+  limits: StringMapLimits,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isStringMap',
@@ -203,7 +208,11 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     const path = parent ? `${parent}.${error.property}` : error.property;
     for (const message of Object.values(error.constraints ?? {})) {
       // class-validator writes the bare property name; the full path tells which one.
-      lines.push(message.startsWith(error.property) ? path + message.slice(error.property.length) : `${path}: ${message}`);
+      lines.push(
+        message.startsWith(error.property)
+          ? path + message.slice(error.property.length)
+          : `${path}: ${message}`,
+      );
     }
     if (error.children?.length) lines.push(...flattenValidationErrors(error.children, path));
   }

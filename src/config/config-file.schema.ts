@@ -16,7 +16,11 @@ export function parseConfigRoutes(value: unknown): RouteSpec[] {
   const seen = new Set<string>();
   return value.map((raw, index) => {
     const dto = plainToInstance(ConfigRouteDto, raw);
-    const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+    const errors = validateSync(dto, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+    });
     if (errors.length > 0) throw new Error(`route ${index}: ${flattenValidationErrors(errors)[0]}`);
     if ((dto.backend === undefined) === (dto.service === undefined)) {
       throw new Error(`route ${index}: give exactly one of backend or service`);
@@ -43,7 +47,8 @@ export function parseApiKeys(value: unknown): ApiKeySpec[] {
   const names = new Set<string>();
   return value.map((raw, index) => {
     const entry = raw as Partial<ApiKeySpec> | null;
-    if (typeof entry !== 'object' || entry === null) throw new Error(`key ${index}: must be an object`);
+    if (typeof entry !== 'object' || entry === null)
+      throw new Error(`key ${index}: must be an object`);
     const unknown = Object.keys(entry).filter((k) => !['name', 'key', 'permissions'].includes(k));
     if (unknown.length > 0) throw new Error(`key ${index}: unknown field ${unknown[0]}`);
     if (typeof entry.name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(entry.name)) {
@@ -69,7 +74,11 @@ export function parseServicePermissions(value: unknown): Record<string, string[]
   const result: Record<string, string[]> = {};
   for (const [name, raw] of Object.entries(value)) {
     const entry = raw as { permissions?: unknown } | null;
-    if (typeof entry !== 'object' || entry === null || Object.keys(entry).some((k) => k !== 'permissions')) {
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      Object.keys(entry).some((k) => k !== 'permissions')
+    ) {
       throw new Error(`service ${name}: must be {permissions: [...]}`);
     }
     if (!isPermissionList(entry.permissions ?? [])) {

@@ -1,5 +1,12 @@
 import { ConfigFactory, registerAs } from '@nestjs/config';
-import { AuthSettings, HealthSettings, ProxySettings, ServerSettings, Settings, StoreSettings } from './settings';
+import {
+  AuthSettings,
+  HealthSettings,
+  ProxySettings,
+  ServerSettings,
+  Settings,
+  StoreSettings,
+} from './settings';
 
 /**
  * Typed namespaces. Code injects one as `@Inject(healthConfig.KEY) cfg: ConfigType<typeof healthConfig>`.

@@ -14,12 +14,20 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(expected);
   });
 
-  it.each([['abc'], ['5 seconds'], ['-1s'], ['1.5'], [-5], [1.5], [null], [{}], ['9'.repeat(40)], ['5d']])(
-    'refuses %p',
-    (input) => {
-      expect(parseDuration(input)).toBeNull();
-    },
-  );
+  it.each([
+    ['abc'],
+    ['5 seconds'],
+    ['-1s'],
+    ['1.5'],
+    [-5],
+    [1.5],
+    [null],
+    [{}],
+    ['9'.repeat(40)],
+    ['5d'],
+  ])('refuses %p', (input) => {
+    expect(parseDuration(input)).toBeNull();
+  });
 
   it('formats back to the shortest exact unit', () => {
     expect(formatDuration(120_000)).toBe('2m');

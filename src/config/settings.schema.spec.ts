@@ -13,7 +13,12 @@ function problemsOf(env: Record<string, string>, file: Record<string, unknown> =
 describe('parseSettings', () => {
   it('gives the contract defaults when nothing is set', () => {
     const settings = parseSettings({ env: {}, file: {} });
-    expect(settings.server).toMatchObject({ host: '0.0.0.0', adminPort: 8081, gatewayPort: 8080, logLevel: 'info' });
+    expect(settings.server).toMatchObject({
+      host: '0.0.0.0',
+      adminPort: 8081,
+      gatewayPort: 8080,
+      logLevel: 'info',
+    });
     expect(settings.store).toEqual({ kind: 'sqlite', dataDir: './data' });
     expect(settings.health).toEqual({
       intervalMs: 10_000,
@@ -50,7 +55,11 @@ describe('parseSettings', () => {
   });
 
   it('names each bad setting on its own line', () => {
-    const problems = problemsOf({ HEALTH_CHECK_INTERVAL: 'soon', ADMIN_PORT: '70000', STORE: 'mongo' });
+    const problems = problemsOf({
+      HEALTH_CHECK_INTERVAL: 'soon',
+      ADMIN_PORT: '70000',
+      STORE: 'mongo',
+    });
     expect(problems).toEqual([
       expect.stringMatching(/^ADMIN_PORT: must be a whole number from 0 to 65535$/),
       expect.stringMatching(/^STORE: must be one of sqlite, memory$/),
@@ -66,9 +75,15 @@ describe('parseSettings', () => {
   });
 
   it('refuses bad CIDRs, same ports and unknown file keys', () => {
-    expect(problemsOf({ TRUSTED_NETWORKS: '10.0.0.0/8,not-a-cidr' })[0]).toMatch(/^TRUSTED_NETWORKS: "not-a-cidr"/);
-    expect(problemsOf({ ADMIN_PORT: '9000', GATEWAY_PORT: '9000' })).toEqual(['GATEWAY_PORT: must differ from ADMIN_PORT']);
-    expect(problemsOf({}, { HEALTHCHECK_INTERVAL: '5s' })).toEqual(['waypost.yaml: unknown key HEALTHCHECK_INTERVAL']);
+    expect(problemsOf({ TRUSTED_NETWORKS: '10.0.0.0/8,not-a-cidr' })[0]).toMatch(
+      /^TRUSTED_NETWORKS: "not-a-cidr"/,
+    );
+    expect(problemsOf({ ADMIN_PORT: '9000', GATEWAY_PORT: '9000' })).toEqual([
+      'GATEWAY_PORT: must differ from ADMIN_PORT',
+    ]);
+    expect(problemsOf({}, { HEALTHCHECK_INTERVAL: '5s' })).toEqual([
+      'waypost.yaml: unknown key HEALTHCHECK_INTERVAL',
+    ]);
   });
 
   it('reads TRUSTED_NETWORKS and REGISTRATION_ALLOW_FROM for both families', () => {
@@ -81,21 +96,36 @@ describe('parseSettings', () => {
   });
 
   it('turns DEREGISTER_AFTER off or into milliseconds', () => {
-    expect(parseSettings({ env: { DEREGISTER_AFTER: 'off' }, file: {} }).health.deregisterAfterMs).toBeNull();
-    expect(parseSettings({ env: { DEREGISTER_AFTER: '10m' }, file: {} }).health.deregisterAfterMs).toBe(600_000);
+    expect(
+      parseSettings({ env: { DEREGISTER_AFTER: 'off' }, file: {} }).health.deregisterAfterMs,
+    ).toBeNull();
+    expect(
+      parseSettings({ env: { DEREGISTER_AFTER: '10m' }, file: {} }).health.deregisterAfterMs,
+    ).toBe(600_000);
   });
 
   it('parses the routes, apiKeys and services sections of the file', () => {
     const settings = parseSettings({
       env: {},
       file: {
-        routes: [{ host: 'API.example.com', path: '/v1/', backend: 'http://10.0.0.1:9000', methods: ['get'] }],
+        routes: [
+          {
+            host: 'API.example.com',
+            path: '/v1/',
+            backend: 'http://10.0.0.1:9000',
+            methods: ['get'],
+          },
+        ],
         apiKeys: [{ name: 'web', key: 'w'.repeat(24), permissions: ['comments:read'] }],
         services: { sagjan: { permissions: ['comments:read'] } },
       },
     });
     expect(settings.proxy.routes).toEqual([
-      expect.objectContaining({ host: 'api.example.com', path: '/v1', target: { backend: 'http://10.0.0.1:9000' } }),
+      expect.objectContaining({
+        host: 'api.example.com',
+        path: '/v1',
+        target: { backend: 'http://10.0.0.1:9000' },
+      }),
     ]);
     expect(settings.proxy.apiKeys[0].name).toBe('web');
     expect(settings.proxy.servicePermissions).toEqual({ sagjan: ['comments:read'] });
@@ -105,6 +135,8 @@ describe('parseSettings', () => {
     expect(problemsOf({}, { routes: [{ path: '/a' }] })[0]).toBe(
       'waypost.yaml routes: route 0: give exactly one of backend or service',
     );
-    expect(problemsOf({}, { routes: [{ path: 'x', service: 'a' }] })[0]).toMatch(/^waypost.yaml routes: route 0: path/);
+    expect(problemsOf({}, { routes: [{ path: 'x', service: 'a' }] })[0]).toMatch(
+      /^waypost.yaml routes: route 0: path/,
+    );
   });
 });

@@ -21,7 +21,8 @@ const text = (raw: unknown): string => {
 const integer =
   (min: number, max: number): Parser<number> =>
   (raw) => {
-    const value = typeof raw === 'number' ? raw : /^\s*-?\d+\s*$/.test(text(raw)) ? Number(raw) : NaN;
+    const value =
+      typeof raw === 'number' ? raw : /^\s*-?\d+\s*$/.test(text(raw)) ? Number(raw) : NaN;
     if (!Number.isSafeInteger(value) || value < min || value > max) {
       throw new Error(`must be a whole number from ${min} to ${max}`);
     }
@@ -32,7 +33,8 @@ const duration =
   (minMs: number, maxMs: number): Parser<number> =>
   (raw) => {
     const ms = parseDuration(typeof raw === 'string' ? raw.trim() : raw);
-    if (ms === null) throw new Error('must be a duration such as 250ms, 5s, 2m or whole milliseconds');
+    if (ms === null)
+      throw new Error('must be a duration such as 250ms, 5s, 2m or whole milliseconds');
     if (ms < minMs || ms > maxMs) throw new Error(`must be from ${minMs}ms to ${maxMs}ms`);
     return ms;
   };
@@ -40,7 +42,9 @@ const duration =
 const optionalDuration =
   (minMs: number, maxMs: number): Parser<number | null> =>
   (raw) =>
-    ['', 'off', 'false', '0'].includes(String(raw).trim().toLowerCase()) ? null : duration(minMs, maxMs)(raw);
+    ['', 'off', 'false', '0'].includes(String(raw).trim().toLowerCase())
+      ? null
+      : duration(minMs, maxMs)(raw);
 
 const oneOf =
   <T extends string>(...values: T[]): Parser<T> =>
@@ -79,11 +83,14 @@ const optionalCidrList: Parser<string[] | null> = (raw) => {
   return cidrList(raw);
 };
 
-const nullableText = (max: number): Parser<string | null> => (raw) => {
-  const value = text(raw);
-  if (value.length > max || /[\u0000-\u001f]/.test(value)) throw new Error(`must be at most ${max} printable characters`);
-  return value === '' ? null : value;
-};
+const nullableText =
+  (max: number): Parser<string | null> =>
+  (raw) => {
+    const value = text(raw);
+    if (value.length > max || /[\u0000-\u001f]/.test(value))
+      throw new Error(`must be at most ${max} printable characters`);
+    return value === '' ? null : value;
+  };
 
 interface SettingSpec<T> {
   names: string[];
@@ -101,13 +108,25 @@ export const SETTINGS = {
   host: setting('HOST', '0.0.0.0', nullableText(255) as Parser<string>),
   adminPort: setting('ADMIN_PORT', 8081, integer(0, 65535)),
   gatewayPort: setting('GATEWAY_PORT', 8080, integer(0, 65535)),
-  logLevel: setting<LogLevel>('LOG_LEVEL', 'info', oneOf('error', 'warn', 'info', 'debug', 'verbose')),
+  logLevel: setting<LogLevel>(
+    'LOG_LEVEL',
+    'info',
+    oneOf('error', 'warn', 'info', 'debug', 'verbose'),
+  ),
   zone: setting<string | null>('ZONE', null, nullableText(64)),
   shutdownDelay: setting('SHUTDOWN_DELAY', 0, duration(0, 10 * 60_000)),
-  registrationKey: setting<string | null>(['REGISTRATION_KEY', 'SERVICE_REGISTRATION_KEY'], null, secret),
+  registrationKey: setting<string | null>(
+    ['REGISTRATION_KEY', 'SERVICE_REGISTRATION_KEY'],
+    null,
+    secret,
+  ),
   adminKey: setting<string | null>('ADMIN_KEY', null, secret),
   trustedNetworks: setting<string[]>('TRUSTED_NETWORKS', [], cidrList),
-  registrationAllowFrom: setting<string[] | null>('REGISTRATION_ALLOW_FROM', null, optionalCidrList),
+  registrationAllowFrom: setting<string[] | null>(
+    'REGISTRATION_ALLOW_FROM',
+    null,
+    optionalCidrList,
+  ),
   registrationRateLimit: setting('REGISTRATION_RATE_LIMIT', 60, integer(1, 1_000_000)),
   store: setting<StoreKind>('STORE', 'sqlite', oneOf('sqlite', 'memory')),
   dataDir: setting('DATA_DIR', './data', nullableText(4096) as Parser<string>),
@@ -117,7 +136,11 @@ export const SETTINGS = {
   healthyThreshold: setting('HEALTHY_THRESHOLD', 1, integer(1, 1000)),
   downInterval: setting('DOWN_CHECK_INTERVAL', 120_000, duration(100, 24 * HOUR)),
   stopChecksAfter: setting('STOP_CHECKS_AFTER', 10, integer(1, 1_000_000)),
-  deregisterAfter: setting<number | null>('DEREGISTER_AFTER', null, optionalDuration(1_000, 365 * 24 * HOUR)),
+  deregisterAfter: setting<number | null>(
+    'DEREGISTER_AFTER',
+    null,
+    optionalDuration(1_000, 365 * 24 * HOUR),
+  ),
   concurrency: setting('HEALTH_CHECK_CONCURRENCY', 64, integer(1, 10_000)),
 };
 
@@ -165,19 +188,27 @@ export function parseSettings(sources: SettingsSources): Settings {
   const sections: Record<string, unknown> = {};
   for (const [key, parse] of Object.entries(FILE_SECTIONS)) {
     try {
-      sections[key] = sources.file[key] === undefined ? parse(key === 'services' ? {} : []) : parse(sources.file[key]);
+      sections[key] =
+        sources.file[key] === undefined
+          ? parse(key === 'services' ? {} : [])
+          : parse(sources.file[key]);
     } catch (error) {
       problems.push(`${sources.fileName ?? 'config file'} ${key}: ${(error as Error).message}`);
     }
   }
   for (const key of Object.keys(sources.file)) {
-    if (!known.has(key)) problems.push(`${sources.fileName ?? 'config file'}: unknown key ${key.slice(0, 64)}`);
+    if (!known.has(key))
+      problems.push(`${sources.fileName ?? 'config file'}: unknown key ${key.slice(0, 64)}`);
   }
 
   if (problems.length === 0 && values.adminPort !== 0 && values.adminPort === values.gatewayPort) {
     problems.push('GATEWAY_PORT: must differ from ADMIN_PORT');
   }
-  if (problems.length === 0 && values.registrationKey !== null && values.registrationKey === values.adminKey) {
+  if (
+    problems.length === 0 &&
+    values.registrationKey !== null &&
+    values.registrationKey === values.adminKey
+  ) {
     problems.push('ADMIN_KEY: must differ from REGISTRATION_KEY');
   }
   if (problems.length > 0) throw new SettingsError(problems);
@@ -186,7 +217,14 @@ export function parseSettings(sources: SettingsSources): Settings {
     [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]['default'];
   };
   return {
-    server: { host: v.host, adminPort: v.adminPort, gatewayPort: v.gatewayPort, logLevel: v.logLevel, zone: v.zone, shutdownDelayMs: v.shutdownDelay },
+    server: {
+      host: v.host,
+      adminPort: v.adminPort,
+      gatewayPort: v.gatewayPort,
+      logLevel: v.logLevel,
+      zone: v.zone,
+      shutdownDelayMs: v.shutdownDelay,
+    },
     auth: {
       registrationKey: v.registrationKey,
       adminKey: v.adminKey,

@@ -12,7 +12,10 @@ export interface ServiceHealth {
 }
 
 function latest(values: (string | null)[]): string | null {
-  return values.reduce<string | null>((best, v) => (v !== null && (best === null || v > best) ? v : best), null);
+  return values.reduce<string | null>(
+    (best, v) => (v !== null && (best === null || v > best) ? v : best),
+    null,
+  );
 }
 
 /**
@@ -21,7 +24,9 @@ function latest(values: (string | null)[]): string | null {
  */
 export function summarizeService(instances: readonly InstanceRecord[]): ServiceHealth {
   const up = instances.filter((i) => i.status === 'UP');
-  const checked = [...instances].sort((a, b) => (b.lastCheckAt ?? '').localeCompare(a.lastCheckAt ?? ''));
+  const checked = [...instances].sort((a, b) =>
+    (b.lastCheckAt ?? '').localeCompare(a.lastCheckAt ?? ''),
+  );
   const representative = up[0] ?? checked[0] ?? null;
   const anyDown = instances.some((i) => i.status === 'DOWN');
   return {

@@ -28,7 +28,15 @@ export class HealthController {
         version: VERSION,
         registered_routes: 2,
         services: {
-          sagjan: { status: 'UP', url: 'http://127.0.0.1:7812', last_ping: '2026-11-23T08:00:00.000Z', response_time_ms: 3, consecutive_failures: 0, instances: 1, up: 1 },
+          sagjan: {
+            status: 'UP',
+            url: 'http://127.0.0.1:7812',
+            last_ping: '2026-11-23T08:00:00.000Z',
+            response_time_ms: 3,
+            consecutive_failures: 0,
+            instances: 1,
+            up: 1,
+          },
         },
       },
     },
@@ -42,7 +50,8 @@ export class HealthController {
       status: 'healthy',
       service: 'waypost',
       version: VERSION,
-      registered_routes: this.registry.registeredRoutes().length + this.registry.configRoutes().length,
+      registered_routes:
+        this.registry.registeredRoutes().length + this.registry.configRoutes().length,
       services,
     };
   }

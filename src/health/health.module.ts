@@ -12,7 +12,10 @@ export class HealthModule {
       module: HealthModule,
       imports: [
         RegistryModule,
-        TerminusModule.forRoot({ gracefulShutdownTimeoutMs: options.shutdownDelayMs, logger: false }),
+        TerminusModule.forRoot({
+          gracefulShutdownTimeoutMs: options.shutdownDelayMs,
+          logger: false,
+        }),
       ],
       controllers: [HealthController],
       providers: [StoreHealthIndicator],

@@ -12,6 +12,8 @@ export class StoreHealthIndicator {
 
   isHealthy(key: string) {
     const indicator = this.indicators.check(key);
-    return this.registry.ping() ? indicator.up() : indicator.down({ message: 'the store does not answer' });
+    return this.registry.ping()
+      ? indicator.up()
+      : indicator.down({ message: 'the store does not answer' });
   }
 }

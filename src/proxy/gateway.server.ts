@@ -20,9 +20,16 @@ export class GatewayServer implements OnApplicationShutdown {
   private readonly logger = new Logger(GatewayServer.name);
   private readonly server: Server;
 
-  constructor(@Inject(serverConfig.KEY) private readonly settings: ConfigType<typeof serverConfig>) {
+  constructor(
+    @Inject(serverConfig.KEY) private readonly settings: ConfigType<typeof serverConfig>,
+  ) {
     this.server = createServer(
-      { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
+      {
+        maxHeaderSize: MAX_HEADER_BYTES,
+        requestTimeout: 0,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      },
       (request, response) => this.handle(request, response),
     );
   }

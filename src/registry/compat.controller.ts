@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CompatAccess, RegistrationAccess } from '../auth/auth.decorators';
 import { CompatDeregisterDto, CompatRegisterDto } from './dto/compat-register.dto';
 import { RegisterServiceDto } from './dto/register-service.dto';
@@ -25,7 +31,13 @@ export class CompatController {
     const route = this.registry.addBackendRoute(
       toRouteSpec({ ...options, host: dto.host, path: dto.path }, { backend: dto.backend }),
     );
-    return { status: 'registered', host: dto.host, path: dto.path, backend: dto.backend, id: route.id };
+    return {
+      status: 'registered',
+      host: dto.host,
+      path: dto.path,
+      backend: dto.backend,
+      id: route.id,
+    };
   }
 
   @Post('deregister')
@@ -43,17 +55,25 @@ export class CompatController {
   @Get('routes')
   @CompatAccess()
   @ApiOperation({ summary: 'Every route, whatever registered it' })
-  @ApiOkResponse({ description: '{"routes": [{"host", "path", "backend", "registered_at", ...}], "total"}' })
+  @ApiOkResponse({
+    description: '{"routes": [{"host", "path", "backend", "registered_at", ...}], "total"}',
+  })
   routes() {
-    const routes = [...this.registry.configRoutes(), ...this.registry.registeredRoutes()].map(toRouteView);
+    const routes = [...this.registry.configRoutes(), ...this.registry.registeredRoutes()].map(
+      toRouteView,
+    );
     return { routes, total: routes.length };
   }
 
   @Post('internal/register-service')
   @HttpCode(200)
   @RegistrationAccess({ trustedNetworks: true })
-  @ApiOperation({ summary: 'Register a service by URL with its routes; again replaces url and routes' })
-  @ApiOkResponse({ description: '{"status": "registered", "service", "serviceId", "token", "routes"}' })
+  @ApiOperation({
+    summary: 'Register a service by URL with its routes; again replaces url and routes',
+  })
+  @ApiOkResponse({
+    description: '{"status": "registered", "service", "serviceId", "token", "routes"}',
+  })
   registerService(@Body() dto: RegisterServiceDto) {
     const specs = (dto.routes ?? []).map((route) => toRouteSpec(route, { service: dto.service }));
     const { instance, token, routes } = this.registry.register(

@@ -7,7 +7,10 @@ import { InstanceInput } from './registry.service';
 
 export const DEFAULT_CHECK_PATH = '/health';
 
-export function toHealthCheckSpec(dto: HealthCheckDto | undefined, defaultPath = DEFAULT_CHECK_PATH): HealthCheckSpec {
+export function toHealthCheckSpec(
+  dto: HealthCheckDto | undefined,
+  defaultPath = DEFAULT_CHECK_PATH,
+): HealthCheckSpec {
   const type = dto?.type ?? 'http';
   return {
     type,
@@ -28,19 +31,26 @@ export function locateUrl(raw: string): Pick<InstanceInput, 'host' | 'port' | 'u
 }
 
 /** Where the instance is: `url`, or `host` (default: the caller's address) and `port`. */
-function locate(dto: RegisterInstanceDto, callerAddress: string | undefined): Pick<InstanceInput, 'host' | 'port' | 'url'> {
+function locate(
+  dto: RegisterInstanceDto,
+  callerAddress: string | undefined,
+): Pick<InstanceInput, 'host' | 'port' | 'url'> {
   if (dto.url !== undefined) {
     if (dto.port !== undefined || dto.host !== undefined) {
       throw new AppError('VALIDATION_FAILED', 'url: give either url or host and port, not both');
     }
     return locateUrl(dto.url);
   }
-  if (dto.port === undefined) throw new AppError('VALIDATION_FAILED', 'port: port or url is required');
+  if (dto.port === undefined)
+    throw new AppError('VALIDATION_FAILED', 'port: port or url is required');
   const host = dto.host ?? normalizeAddress(callerAddress ?? '127.0.0.1');
   return { host, port: dto.port, url: instanceUrl(host, dto.port) };
 }
 
-export function toInstanceInput(dto: RegisterInstanceDto, callerAddress: string | undefined): InstanceInput {
+export function toInstanceInput(
+  dto: RegisterInstanceDto,
+  callerAddress: string | undefined,
+): InstanceInput {
   return {
     serviceType: dto.serviceType,
     ...locate(dto, callerAddress),

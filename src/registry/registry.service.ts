@@ -51,7 +51,9 @@ const NO_SUCH_TOKEN = hashSecret(generateSecret());
  * transaction, applied to memory, then announced as an event.
  */
 @Injectable()
-export class RegistryService implements OnModuleInit, OnApplicationShutdown, InstanceCredentialsVerifier {
+export class RegistryService
+  implements OnModuleInit, OnApplicationShutdown, InstanceCredentialsVerifier
+{
   private readonly logger = new Logger(RegistryService.name);
   private readonly state = new RegistryState();
   private readonly startedAt = new Date().toISOString();
@@ -70,10 +72,14 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown, Ins
     ]);
     for (const route of snapshot.routes) {
       if (this.proxy.routes.some((configRoute) => routesOverlap(route, configRoute))) {
-        this.logger.warn(`stored route ${routeKey(route)} overlaps a configured route; the configured one wins`);
+        this.logger.warn(
+          `stored route ${routeKey(route)} overlaps a configured route; the configured one wins`,
+        );
       }
     }
-    this.logger.log(`loaded ${snapshot.instances.length} instances and ${snapshot.routes.length} routes`);
+    this.logger.log(
+      `loaded ${snapshot.instances.length} instances and ${snapshot.routes.length} routes`,
+    );
   }
 
   /** Runs after both listeners have closed, so no request is left that could write. */
@@ -99,7 +105,12 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown, Ins
     const instance: InstanceRecord = {
       ...input,
       id,
-      status: input.healthCheck.type === 'none' ? 'UP' : previous?.status === 'MAINTENANCE' ? 'MAINTENANCE' : 'UNKNOWN',
+      status:
+        input.healthCheck.type === 'none'
+          ? 'UP'
+          : previous?.status === 'MAINTENANCE'
+            ? 'MAINTENANCE'
+            : 'UNKNOWN',
       registeredAt: previous?.registeredAt ?? now,
       lastCheckAt: null,
       lastSuccessAt: previous?.lastSuccessAt ?? null,
@@ -132,7 +143,10 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown, Ins
   /** Renews a ttl check and restarts checks that had stopped. */
   heartbeat(id: string): InstanceRecord {
     const previous = this.requireInstance(id);
-    return this.updateInstance(previous, { lastHeartbeatAt: new Date().toISOString(), checksStopped: false });
+    return this.updateInstance(previous, {
+      lastHeartbeatAt: new Date().toISOString(),
+      checksStopped: false,
+    });
   }
 
   patchInstance(id: string, patch: InstancePatch): InstanceRecord {
@@ -153,7 +167,12 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown, Ins
 
   /** Applies a change to one instance (the health monitor's entry point too). */
   updateInstance(previous: InstanceRecord, changes: Partial<InstanceRecord>): InstanceRecord {
-    const instance: InstanceRecord = { ...previous, ...changes, id: previous.id, tokenHash: previous.tokenHash };
+    const instance: InstanceRecord = {
+      ...previous,
+      ...changes,
+      id: previous.id,
+      tokenHash: previous.tokenHash,
+    };
     this.commit([{ op: 'putInstance', instance }]);
     this.events.emit(REGISTRY_EVENTS.instanceUpdated, { instance, previous });
     return instance;
@@ -164,7 +183,13 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown, Ins
     if (admitRoute(spec, this.admission())) {
       throw new AppError('ROUTE_EXISTS', `${spec.host ?? '*'}${spec.path} is already registered`);
     }
-    const route: RouteRecord = { ...spec, id: randomUUID(), origin: 'register', owners: [], registeredAt: new Date().toISOString() };
+    const route: RouteRecord = {
+      ...spec,
+      id: randomUUID(),
+      origin: 'register',
+      owners: [],
+      registeredAt: new Date().toISOString(),
+    };
     this.commit([{ op: 'putRoute', route }]);
     return route;
   }
@@ -218,12 +243,15 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown, Ins
   private findPrevious(input: InstanceInput): InstanceRecord | undefined {
     return this.state
       .instancesOf(input.serviceType)
-      .find((i) => i.origin === input.origin && (input.origin === 'internal' || i.url === input.url));
+      .find(
+        (i) => i.origin === input.origin && (input.origin === 'internal' || i.url === input.url),
+      );
   }
 
   private requireInstance(id: string): InstanceRecord {
     const instance = this.state.instances.get(id);
-    if (!instance) throw new AppError('INSTANCE_NOT_FOUND', `no instance with id ${id.slice(0, 64)}`);
+    if (!instance)
+      throw new AppError('INSTANCE_NOT_FOUND', `no instance with id ${id.slice(0, 64)}`);
     return instance;
   }
 
@@ -240,11 +268,14 @@ export class RegistryService implements OnModuleInit, OnApplicationShutdown, Ins
    * events go out here, once applied; `route.added` also carries a changed route (new owners or options).
    */
   private commit(changes: StoreChange[]): void {
-    const removed = changes.flatMap((c) => (c.op === 'deleteRoute' ? [this.state.routes.get(c.id)] : []));
+    const removed = changes.flatMap((c) =>
+      c.op === 'deleteRoute' ? [this.state.routes.get(c.id)] : [],
+    );
     this.store.commit(changes);
     this.state.apply(changes);
     for (const change of changes) {
-      if (change.op === 'putRoute') this.events.emit(REGISTRY_EVENTS.routeAdded, { route: change.route });
+      if (change.op === 'putRoute')
+        this.events.emit(REGISTRY_EVENTS.routeAdded, { route: change.route });
     }
     for (const route of removed) {
       if (route) this.events.emit(REGISTRY_EVENTS.routeRemoved, { route });

@@ -1,5 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { InstanceAccessRequired, RegistrationAccess } from '../auth/auth.decorators';
 import { AppError } from '../common/errors/app-error';
@@ -32,9 +50,16 @@ export class ServicesController {
   @ApiCreatedResponse({ type: RegistrationResponseDto })
   register(@Body() dto: RegisterInstanceDto, @Req() request: FastifyRequest) {
     const input = toInstanceInput(dto, request.socket.remoteAddress);
-    const specs = (dto.routes ?? []).map((route) => toRouteSpec(route, { service: input.serviceType }));
+    const specs = (dto.routes ?? []).map((route) =>
+      toRouteSpec(route, { service: input.serviceType }),
+    );
     const { instance, token, routes } = this.registry.register(input, specs);
-    return { serviceId: instance.id, token, ...toInstanceView(instance), routes: routes.map(toRouteView) };
+    return {
+      serviceId: instance.id,
+      token,
+      ...toInstanceView(instance),
+      routes: routes.map(toRouteView),
+    };
   }
 
   @Get('services')
@@ -45,7 +70,10 @@ export class ServicesController {
     const services: Record<string, { instances: number; up: number }> = {};
     for (const type of this.registry.serviceTypes()) {
       const instances = this.registry.instancesOf(type);
-      services[type] = { instances: instances.length, up: instances.filter((i) => i.status === 'UP').length };
+      services[type] = {
+        instances: instances.length,
+        up: instances.filter((i) => i.status === 'UP').length,
+      };
     }
     return { services };
   }
@@ -56,7 +84,10 @@ export class ServicesController {
   @ApiOkResponse({ type: ServiceInstancesResponseDto })
   list(@Param('serviceType') serviceType: string, @Query() query: ListInstancesQueryDto) {
     if (!SERVICE_TYPE.test(serviceType)) {
-      throw new AppError('VALIDATION_FAILED', 'serviceType must be 1-64 letters, digits, ".", "_" or "-"');
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
+      );
     }
     const instances: InstanceView[] = this.registry
       .instancesOf(serviceType)

@@ -33,7 +33,10 @@ describe('the real process', () => {
     const key = bearer(registrationKey);
     const instance = await call('POST', `${current.admin}/service`, {
       headers: key,
-      body: aRegistration({ metadata: { build: '42' }, routes: [{ path: '/users', method: 'GET' }] }),
+      body: aRegistration({
+        metadata: { build: '42' },
+        routes: [{ path: '/users', method: 'GET' }],
+      }),
     });
     expect(instance.status).toBe(201);
     const internal = await call('POST', `${current.admin}/internal/register-service`, {
@@ -41,11 +44,19 @@ describe('the real process', () => {
       body: aServiceRegistration({ routes: [{ method: 'GET', path: '/api/comments/*' }] }),
     });
     expect(internal.status).toBe(200);
-    expect((await call('POST', `${current.admin}/register`, { headers: key, body: aCompatRoute() })).status).toBe(200);
+    expect(
+      (await call('POST', `${current.admin}/register`, { headers: key, body: aCompatRoute() }))
+        .status,
+    ).toBe(200);
     const creds = instanceHeaders(instance.body.serviceId, instance.body.token);
-    await call('PATCH', `${current.admin}/service/${instance.body.id}`, { headers: creds, body: { status: 'MAINTENANCE' } });
+    await call('PATCH', `${current.admin}/service/${instance.body.id}`, {
+      headers: creds,
+      body: { status: 'MAINTENANCE' },
+    });
     const before = {
-      instance: (await call('GET', `${current.admin}/service/${instance.body.id}`, { headers: creds })).body,
+      instance: (
+        await call('GET', `${current.admin}/service/${instance.body.id}`, { headers: creds })
+      ).body,
       routes: (await call('GET', `${current.admin}/routes`, { headers: key })).body,
       services: (await call('GET', `${current.admin}/services`, { headers: creds })).body,
     };
@@ -57,7 +68,9 @@ describe('the real process', () => {
     expect(printedKey(current.output(), 'REGISTRATION_KEY')).toBe(registrationKey);
     expect(printedKey(current.output(), 'ADMIN_KEY')).toBe(adminKey);
     const after = {
-      instance: (await call('GET', `${current.admin}/service/${instance.body.id}`, { headers: creds })).body,
+      instance: (
+        await call('GET', `${current.admin}/service/${instance.body.id}`, { headers: creds })
+      ).body,
       routes: (await call('GET', `${current.admin}/routes`, { headers: key })).body,
       services: (await call('GET', `${current.admin}/services`, { headers: creds })).body,
     };
@@ -66,8 +79,17 @@ describe('the real process', () => {
     expect(after.instance.status).toBe('MAINTENANCE');
     // The old tokens still work, for both API styles.
     const internalCreds = instanceHeaders(internal.body.serviceId, internal.body.token);
-    expect((await call('GET', `${current.admin}/service/${internal.body.serviceId}`, { headers: internalCreds })).status).toBe(200);
-    expect((await call('DELETE', `${current.admin}/service/${instance.body.id}`, { headers: creds })).status).toBe(200);
+    expect(
+      (
+        await call('GET', `${current.admin}/service/${internal.body.serviceId}`, {
+          headers: internalCreds,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call('DELETE', `${current.admin}/service/${instance.body.id}`, { headers: creds }))
+        .status,
+    ).toBe(200);
 
     // No token ever reached the log.
     expect(current.output()).not.toContain(instance.body.token);
@@ -86,13 +108,31 @@ describe('start-up with bad settings', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it.each([
-    [{ HEALTH_CHECK_INTERVAL: 'often' }, /^waypost: invalid setting HEALTH_CHECK_INTERVAL: must be a duration/],
-    [{ ADMIN_PORT: '70000' }, /^waypost: invalid setting ADMIN_PORT: must be a whole number from 0 to 65535$/],
+    [
+      { HEALTH_CHECK_INTERVAL: 'often' },
+      /^waypost: invalid setting HEALTH_CHECK_INTERVAL: must be a duration/,
+    ],
+    [
+      { ADMIN_PORT: '70000' },
+      /^waypost: invalid setting ADMIN_PORT: must be a whole number from 0 to 65535$/,
+    ],
     [{ STORE: 'postgres' }, /^waypost: invalid setting STORE: must be one of sqlite, memory$/],
-    [{ TRUSTED_NETWORKS: '10.0.0.0/33' }, /^waypost: invalid setting TRUSTED_NETWORKS: "10.0.0.0\/33" is not a CIDR/],
-    [{ UNHEALTHY_THRESHOLD: '0' }, /^waypost: invalid setting UNHEALTHY_THRESHOLD: must be a whole number from 1/],
-    [{ REGISTRATION_KEY: 'abc' }, /^waypost: invalid setting REGISTRATION_KEY: must be 16-512 printable characters/],
-    [{ CONFIG_FILE: '/nonexistent/waypost.yaml' }, /^waypost: invalid setting CONFIG_FILE: \/nonexistent\/waypost.yaml does not exist$/],
+    [
+      { TRUSTED_NETWORKS: '10.0.0.0/33' },
+      /^waypost: invalid setting TRUSTED_NETWORKS: "10.0.0.0\/33" is not a CIDR/,
+    ],
+    [
+      { UNHEALTHY_THRESHOLD: '0' },
+      /^waypost: invalid setting UNHEALTHY_THRESHOLD: must be a whole number from 1/,
+    ],
+    [
+      { REGISTRATION_KEY: 'abc' },
+      /^waypost: invalid setting REGISTRATION_KEY: must be 16-512 printable characters/,
+    ],
+    [
+      { CONFIG_FILE: '/nonexistent/waypost.yaml' },
+      /^waypost: invalid setting CONFIG_FILE: \/nonexistent\/waypost.yaml does not exist$/,
+    ],
   ])('refuses %p with one line naming it', async (env, line) => {
     const { code, output } = await runToExit({ DATA_DIR: dataDir, ...env });
     expect(code).toBe(1);
@@ -109,8 +149,12 @@ describe('start-up with bad settings', () => {
     const a = await runToExit({ DATA_DIR: dataDir, CONFIG_FILE: broken });
     const b = await runToExit({ DATA_DIR: dataDir, CONFIG_FILE: unknown });
     expect([a.code, b.code]).toEqual([1, 1]);
-    expect(a.output.trim()).toMatch(/^waypost: invalid setting CONFIG_FILE: .*broken.yaml cannot be read/);
-    expect(b.output.trim()).toBe(`waypost: invalid setting ${unknown}: unknown key HEALTH_CHECK_INTERVALL`);
+    expect(a.output.trim()).toMatch(
+      /^waypost: invalid setting CONFIG_FILE: .*broken.yaml cannot be read/,
+    );
+    expect(b.output.trim()).toBe(
+      `waypost: invalid setting ${unknown}: unknown key HEALTH_CHECK_INTERVALL`,
+    );
     expect(existsSync(join(dataDir, 'waypost.db'))).toBe(false);
   });
 });

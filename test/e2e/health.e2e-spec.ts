@@ -11,9 +11,18 @@ describe('health endpoints', () => {
   afterAll(() => wp.cleanup());
 
   it('summarizes Waypost and every service in the contract shape', async () => {
-    await call('POST', `${wp.admin}/internal/register-service`, { headers: bearer(REGISTRATION_KEY), body: aServiceRegistration({ routes: [{ path: '/c' }] }) });
-    await call('POST', `${wp.admin}/service`, { headers: bearer(REGISTRATION_KEY), body: aRegistration({ serviceType: 'pinger', port: 1 }) });
-    await call('POST', `${wp.admin}/service`, { headers: bearer(REGISTRATION_KEY), body: aRegistration({ serviceType: 'pinger', port: 2 }) });
+    await call('POST', `${wp.admin}/internal/register-service`, {
+      headers: bearer(REGISTRATION_KEY),
+      body: aServiceRegistration({ routes: [{ path: '/c' }] }),
+    });
+    await call('POST', `${wp.admin}/service`, {
+      headers: bearer(REGISTRATION_KEY),
+      body: aRegistration({ serviceType: 'pinger', port: 1 }),
+    });
+    await call('POST', `${wp.admin}/service`, {
+      headers: bearer(REGISTRATION_KEY),
+      body: aRegistration({ serviceType: 'pinger', port: 2 }),
+    });
     const health = await call('GET', `${wp.admin}/health`);
     expect(health.status).toBe(200);
     expect(health.body).toEqual({
@@ -52,14 +61,20 @@ describe('health endpoints', () => {
       (other.app.admin.get('REGISTRY_STORE') as { close(): void }).close();
       const ready = await call('GET', `${other.admin}/health/ready`);
       expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ statusCode: 503, status: 'error', details: { store: { status: 'down' } } });
+      expect(ready.body).toMatchObject({
+        statusCode: 503,
+        status: 'error',
+        details: { store: { status: 'down' } },
+      });
     } finally {
       await other.cleanup();
     }
   });
 
   it('keeps the gateway port answering 404 JSON for unrouted requests', async () => {
-    const response = await call('GET', `${wp.gateway}/nothing/here`, { headers: bearer(ADMIN_KEY) });
+    const response = await call('GET', `${wp.gateway}/nothing/here`, {
+      headers: bearer(ADMIN_KEY),
+    });
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'route not found' });
   });

@@ -15,8 +15,20 @@ describe('network policy', () => {
     const wp = await start({ TRUSTED_NETWORKS: '127.0.0.1/32' });
     expect((await call('POST', `${wp.admin}/register`, { body: aCompatRoute() })).status).toBe(200);
     expect((await call('GET', `${wp.admin}/routes`)).status).toBe(200);
-    expect((await call('POST', `${wp.admin}/internal/register-service`, { body: aServiceRegistration({ routes: [] }) })).status).toBe(200);
-    expect((await call('POST', `${wp.admin}/deregister`, { body: { host: 'api.example.com', path: '/v2' } })).status).toBe(200);
+    expect(
+      (
+        await call('POST', `${wp.admin}/internal/register-service`, {
+          body: aServiceRegistration({ routes: [] }),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call('POST', `${wp.admin}/deregister`, {
+          body: { host: 'api.example.com', path: '/v2' },
+        })
+      ).status,
+    ).toBe(200);
     // The native API always wants the key.
     expect((await call('POST', `${wp.admin}/service`, { body: aRegistration() })).status).toBe(401);
   });
@@ -40,23 +52,59 @@ describe('network policy', () => {
   });
 
   it('refuses registration from outside REGISTRATION_ALLOW_FROM with 403, key or not', async () => {
-    const wp = await start({ REGISTRATION_ALLOW_FROM: '10.0.0.0/8', TRUSTED_NETWORKS: '127.0.0.1/32' });
-    const withKey = await call('POST', `${wp.admin}/service`, { body: aRegistration(), headers: bearer(REGISTRATION_KEY) });
+    const wp = await start({
+      REGISTRATION_ALLOW_FROM: '10.0.0.0/8',
+      TRUSTED_NETWORKS: '127.0.0.1/32',
+    });
+    const withKey = await call('POST', `${wp.admin}/service`, {
+      body: aRegistration(),
+      headers: bearer(REGISTRATION_KEY),
+    });
     expect(withKey.status).toBe(403);
     expect(withKey.body).toMatchObject({ statusCode: 403, error: 'forbidden' });
     expect((await call('POST', `${wp.admin}/service`, { body: aRegistration() })).status).toBe(403);
     expect((await call('POST', `${wp.admin}/register`, { body: aCompatRoute() })).status).toBe(403);
-    expect((await call('POST', `${wp.admin}/internal/register-service`, { body: aServiceRegistration() })).status).toBe(403);
+    expect(
+      (
+        await call('POST', `${wp.admin}/internal/register-service`, {
+          body: aServiceRegistration(),
+        })
+      ).status,
+    ).toBe(403);
     expect((await call('GET', `${wp.admin}/routes`)).body.total).toBe(0);
   });
 
   it('answers 429 with Retry-After past REGISTRATION_RATE_LIMIT, counting every attempt', async () => {
     const wp = await start({ REGISTRATION_RATE_LIMIT: '3' });
     const statuses: number[] = [];
-    statuses.push((await call('POST', `${wp.admin}/service`, { body: aRegistration({ port: 1 }), headers: bearer('wrong-wrong-wrong-wrong') })).status);
-    statuses.push((await call('POST', `${wp.admin}/service`, { body: aRegistration({ port: 2 }), headers: bearer(REGISTRATION_KEY) })).status);
-    statuses.push((await call('POST', `${wp.admin}/register`, { body: aCompatRoute(), headers: bearer(REGISTRATION_KEY) })).status);
-    const limited = await call('POST', `${wp.admin}/service`, { body: aRegistration({ port: 3 }), headers: bearer(REGISTRATION_KEY) });
+    statuses.push(
+      (
+        await call('POST', `${wp.admin}/service`, {
+          body: aRegistration({ port: 1 }),
+          headers: bearer('wrong-wrong-wrong-wrong'),
+        })
+      ).status,
+    );
+    statuses.push(
+      (
+        await call('POST', `${wp.admin}/service`, {
+          body: aRegistration({ port: 2 }),
+          headers: bearer(REGISTRATION_KEY),
+        })
+      ).status,
+    );
+    statuses.push(
+      (
+        await call('POST', `${wp.admin}/register`, {
+          body: aCompatRoute(),
+          headers: bearer(REGISTRATION_KEY),
+        })
+      ).status,
+    );
+    const limited = await call('POST', `${wp.admin}/service`, {
+      body: aRegistration({ port: 3 }),
+      headers: bearer(REGISTRATION_KEY),
+    });
     expect(statuses).toEqual([401, 201, 200]);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);

@@ -14,13 +14,24 @@ describe('registry API', () => {
     call('POST', `${wp.admin}/service`, { body, headers: bearer(key) });
 
   it('registers, discovers, reads itself, heartbeats and deregisters', async () => {
-    const a = await register(aRegistration({ port: '3001', tags: ['blue'], version: '1.0.0', zone: 'z1' }));
+    const a = await register(
+      aRegistration({ port: '3001', tags: ['blue'], version: '1.0.0', zone: 'z1' }),
+    );
     expect(a.status).toBe(201);
-    expect(a.body).toMatchObject({ serviceType: 'user-service', port: 3001, url: 'http://127.0.0.1:3001', status: 'UP' });
+    expect(a.body).toMatchObject({
+      serviceType: 'user-service',
+      port: 3001,
+      url: 'http://127.0.0.1:3001',
+      status: 'UP',
+    });
     expect(a.body.serviceId).toBe(a.body.id);
     expect(a.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const b = await register(aRegistration({ port: 3002, zone: 'z2' }));
-    const other = await register({ serviceType: 'orders', port: 4000, healthCheck: { type: 'http' } });
+    const other = await register({
+      serviceType: 'orders',
+      port: 4000,
+      healthCheck: { type: 'http' },
+    });
     expect(other.body.status).toBe('UNKNOWN');
     expect(other.body.host).toBe('127.0.0.1'); // the caller's address
     const creds = instanceHeaders(a.body.serviceId, a.body.token);
@@ -30,26 +41,39 @@ describe('registry API', () => {
     expect(list.body.serviceType).toBe('user-service');
     expect(list.body.instances.map((i: { port: number }) => i.port).sort()).toEqual([3001, 3002]);
     for (const filter of ['tag=blue', 'zone=z1', 'version=1.0.0']) {
-      const filtered = await call('GET', `${wp.admin}/services/user-service?${filter}`, { headers: creds });
+      const filtered = await call('GET', `${wp.admin}/services/user-service?${filter}`, {
+        headers: creds,
+      });
       expect(filtered.body.instances.map((i: { id: string }) => i.id)).toEqual([a.body.id]);
     }
     const up = await call('GET', `${wp.admin}/services/user-service?status=UP`, { headers: creds });
     expect(up.body.instances).toHaveLength(2);
 
     const summary = await call('GET', `${wp.admin}/services`, { headers: creds });
-    expect(summary.body.services).toEqual({ orders: { instances: 1, up: 0 }, 'user-service': { instances: 2, up: 2 } });
+    expect(summary.body.services).toEqual({
+      orders: { instances: 1, up: 0 },
+      'user-service': { instances: 2, up: 2 },
+    });
 
     const self = await call('GET', `${wp.admin}/service/${a.body.id}`, { headers: creds });
     expect(self.status).toBe(200);
-    expect(self.body).toMatchObject({ id: a.body.id, serviceType: 'user-service', consecutiveFailures: 0 });
+    expect(self.body).toMatchObject({
+      id: a.body.id,
+      serviceType: 'user-service',
+      consecutiveFailures: 0,
+    });
 
-    const beat = await call('PUT', `${wp.admin}/service/${a.body.id}/heartbeat`, { headers: creds });
+    const beat = await call('PUT', `${wp.admin}/service/${a.body.id}/heartbeat`, {
+      headers: creds,
+    });
     expect(beat.status).toBe(200);
     expect(beat.body.lastHeartbeatAt).toEqual(expect.any(String));
 
     const gone = await call('DELETE', `${wp.admin}/service/${a.body.id}`, { headers: creds });
     expect(gone.status).toBe(200);
-    const after = await call('GET', `${wp.admin}/service/${a.body.id}`, { headers: bearer(ADMIN_KEY) });
+    const after = await call('GET', `${wp.admin}/service/${a.body.id}`, {
+      headers: bearer(ADMIN_KEY),
+    });
     expect(after.status).toBe(404);
     // The deregistered instance's credentials no longer open anything.
     expect((await call('GET', `${wp.admin}/services`, { headers: creds })).status).toBe(401);
@@ -73,27 +97,55 @@ describe('registry API', () => {
     const a = await register(aRegistration({ port: 3101 }));
     const b = await register(aRegistration({ port: 3102 }));
     const asB = instanceHeaders(b.body.serviceId, b.body.token);
-    expect((await call('DELETE', `${wp.admin}/service/${a.body.id}`, { headers: asB })).status).toBe(403);
-    expect((await call('PATCH', `${wp.admin}/service/${a.body.id}`, { headers: asB, body: { weight: 5 } })).status).toBe(403);
-    expect((await call('PUT', `${wp.admin}/service/${a.body.id}/heartbeat`, { headers: asB })).status).toBe(403);
+    expect(
+      (await call('DELETE', `${wp.admin}/service/${a.body.id}`, { headers: asB })).status,
+    ).toBe(403);
+    expect(
+      (
+        await call('PATCH', `${wp.admin}/service/${a.body.id}`, {
+          headers: asB,
+          body: { weight: 5 },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await call('PUT', `${wp.admin}/service/${a.body.id}/heartbeat`, { headers: asB })).status,
+    ).toBe(403);
     // A token under another instance's id is no credential at all.
     const mixed = instanceHeaders(a.body.serviceId, b.body.token);
-    expect((await call('GET', `${wp.admin}/service/${a.body.id}`, { headers: mixed })).status).toBe(401);
+    expect((await call('GET', `${wp.admin}/service/${a.body.id}`, { headers: mixed })).status).toBe(
+      401,
+    );
     // Heartbeat is the instance's own act: not even the admin.
-    expect((await call('PUT', `${wp.admin}/service/${a.body.id}/heartbeat`, { headers: bearer(ADMIN_KEY) })).status).toBe(401);
+    expect(
+      (
+        await call('PUT', `${wp.admin}/service/${a.body.id}/heartbeat`, {
+          headers: bearer(ADMIN_KEY),
+        })
+      ).status,
+    ).toBe(401);
     const drained = await call('PATCH', `${wp.admin}/service/${a.body.id}`, {
       headers: bearer(ADMIN_KEY),
       body: { status: 'MAINTENANCE', weight: 3, metadata: { reason: 'deploy' } },
     });
     expect(drained.status).toBe(200);
-    expect(drained.body).toMatchObject({ status: 'MAINTENANCE', weight: 3, metadata: { reason: 'deploy' } });
+    expect(drained.body).toMatchObject({
+      status: 'MAINTENANCE',
+      weight: 3,
+      metadata: { reason: 'deploy' },
+    });
     const undrained = await call('PATCH', `${wp.admin}/service/${a.body.id}`, {
       headers: instanceHeaders(a.body.serviceId, a.body.token),
       body: { status: 'UP' },
     });
     expect(undrained.body.status).toBe('UP'); // check type none: UP at once
-    expect((await call('DELETE', `${wp.admin}/service/${a.body.id}`, { headers: bearer(ADMIN_KEY) })).status).toBe(200);
-    expect((await call('DELETE', `${wp.admin}/service/${b.body.id}`, { headers: asB })).status).toBe(200);
+    expect(
+      (await call('DELETE', `${wp.admin}/service/${a.body.id}`, { headers: bearer(ADMIN_KEY) }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call('DELETE', `${wp.admin}/service/${b.body.id}`, { headers: asB })).status,
+    ).toBe(200);
   });
 
   it('answers 404 for an unknown id', async () => {
@@ -102,7 +154,10 @@ describe('registry API', () => {
       ['DELETE', '/service/unknown'],
       ['PATCH', '/service/unknown'],
     ]) {
-      const response = await call(method, `${wp.admin}${path}`, { headers: bearer(ADMIN_KEY), body: method === 'PATCH' ? {} : undefined });
+      const response = await call(method, `${wp.admin}${path}`, {
+        headers: bearer(ADMIN_KEY),
+        body: method === 'PATCH' ? {} : undefined,
+      });
       expect(response.status).toBe(404);
       expect(response.body).toMatchObject({ statusCode: 404, error: 'not found' });
     }
@@ -142,7 +197,11 @@ describe('registry API', () => {
   });
 
   it('takes url instead of host and port', async () => {
-    const a = await register({ serviceType: 'by-url', url: 'http://[::1]:8443/', healthCheck: { type: 'none' } });
+    const a = await register({
+      serviceType: 'by-url',
+      url: 'http://[::1]:8443/',
+      healthCheck: { type: 'none' },
+    });
     expect(a.status).toBe(201);
     expect(a.body).toMatchObject({ host: '::1', port: 8443, url: 'http://[::1]:8443' });
     await call('DELETE', `${wp.admin}/service/${a.body.id}`, { headers: bearer(ADMIN_KEY) });

@@ -15,7 +15,11 @@ export class CompatCallerGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const caller = callerOf(context);
     if (this.network.isTrusted(caller.address)) return true;
-    if (this.keys.isRegistrationKey(caller.bearer) || this.keys.isAdminKey(caller.bearer)) return true;
-    throw new AppError('UNAUTHORIZED', 'a valid registration key is required (Authorization: Bearer <key>)');
+    if (this.keys.isRegistrationKey(caller.bearer) || this.keys.isAdminKey(caller.bearer))
+      return true;
+    throw new AppError(
+      'UNAUTHORIZED',
+      'a valid registration key is required (Authorization: Bearer <key>)',
+    );
   }
 }

@@ -27,7 +27,8 @@ export class InstanceGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const access = this.reflector.get<InstanceAccess>(INSTANCE_ACCESS, context.getHandler()) ?? 'any';
+    const access =
+      this.reflector.get<InstanceAccess>(INSTANCE_ACCESS, context.getHandler()) ?? 'any';
     const caller = callerOf(context);
     if (access !== 'self-only' && this.keys.isAdminKey(caller.bearer)) return true;
 

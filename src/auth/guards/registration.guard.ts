@@ -26,13 +26,22 @@ export class RegistrationGuard implements CanActivate {
     }
     const decision = this.network.takeRegistrationAttempt(caller.address);
     if (!decision.allowed) {
-      throw new AppError('RATE_LIMITED', 'too many registration attempts; try again later', undefined, {
-        'retry-after': String(decision.retryAfterSec),
-      });
+      throw new AppError(
+        'RATE_LIMITED',
+        'too many registration attempts; try again later',
+        undefined,
+        {
+          'retry-after': String(decision.retryAfterSec),
+        },
+      );
     }
     if (this.keys.isRegistrationKey(caller.bearer)) return true;
-    const trustedAllowed = this.reflector.get<boolean>(TRUSTED_NETWORKS_ALLOWED, context.getHandler()) ?? false;
+    const trustedAllowed =
+      this.reflector.get<boolean>(TRUSTED_NETWORKS_ALLOWED, context.getHandler()) ?? false;
     if (trustedAllowed && this.network.isTrusted(caller.address)) return true;
-    throw new AppError('UNAUTHORIZED', 'a valid registration key is required (Authorization: Bearer <key>)');
+    throw new AppError(
+      'UNAUTHORIZED',
+      'a valid registration key is required (Authorization: Bearer <key>)',
+    );
   }
 }

@@ -46,7 +46,10 @@ export function describeError(exception: unknown): DescribedError {
     const response = exception.getResponse();
     // Terminus puts its whole health report in the exception: keep it beside the contract fields.
     const extra = typeof response === 'object' && response !== null ? omitStandard(response) : {};
-    const body = { ...extra, ...toErrorBody(codeForStatus(status), httpExceptionMessage(exception)) };
+    const body = {
+      ...extra,
+      ...toErrorBody(codeForStatus(status), httpExceptionMessage(exception)),
+    };
     body.statusCode = status;
     return { body, unexpected: status >= 500 && status !== 503 };
   }

@@ -10,7 +10,10 @@ export class InstanceResponseDto {
   @ApiProperty({ example: 3000 }) port!: number;
   @ApiProperty({ example: 'http://10.0.0.7:3000' }) url!: string;
   @ApiProperty({ enum: INSTANCE_STATUSES }) status!: string;
-  @ApiProperty({ type: HealthCheckDto, description: 'Durations in milliseconds; null means the default' })
+  @ApiProperty({
+    type: HealthCheckDto,
+    description: 'Durations in milliseconds; null means the default',
+  })
   healthCheck!: HealthCheckDto;
   @ApiProperty({ example: { commit: 'a1b2c3' } }) metadata!: Record<string, string>;
   @ApiProperty({ example: ['blue'] }) tags!: string[];
@@ -23,7 +26,11 @@ export class InstanceResponseDto {
   @ApiPropertyOptional({ nullable: true, type: String }) lastHeartbeatAt!: string | null;
   @ApiProperty({ example: 0 }) consecutiveFailures!: number;
   @ApiProperty({ nullable: true, type: Number }) responseTimeMs!: number | null;
-  @ApiPropertyOptional({ nullable: true, type: String, description: 'Last check failure, in words' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Last check failure, in words',
+  })
   lastError!: string | null;
   @ApiPropertyOptional({ description: 'True once STOP_CHECKS_AFTER failures stopped the checks' })
   checksStopped!: boolean;
@@ -31,7 +38,8 @@ export class InstanceResponseDto {
 
 export class RegistrationResponseDto extends InstanceResponseDto {
   @ApiProperty({ description: 'The instance id (same as id)' }) serviceId!: string;
-  @ApiProperty({ description: 'Instance token: shown only here, stored only as a hash' }) token!: string;
+  @ApiProperty({ description: 'Instance token: shown only here, stored only as a hash' })
+  token!: string;
 }
 
 export class ServiceInstancesResponseDto {

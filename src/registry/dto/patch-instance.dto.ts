@@ -5,7 +5,10 @@ import { METADATA_LIMITS } from './register-instance.dto';
 
 /** `PATCH /service/:id`: drain (MAINTENANCE) or undrain (UP), metadata, weight. */
 export class PatchInstanceDto {
-  @ApiPropertyOptional({ enum: ['MAINTENANCE', 'UP'], description: 'MAINTENANCE drains; UP hands it back to the checks' })
+  @ApiPropertyOptional({
+    enum: ['MAINTENANCE', 'UP'],
+    description: 'MAINTENANCE drains; UP hands it back to the checks',
+  })
   @IsOptional()
   @IsIn(['MAINTENANCE', 'UP'])
   status?: 'MAINTENANCE' | 'UP';

@@ -28,7 +28,10 @@ export class RegisterInstanceDto {
   @IsServiceType()
   serviceType!: string;
 
-  @ApiPropertyOptional({ example: 3000, description: 'Port (a numeric string is accepted); required without url' })
+  @ApiPropertyOptional({
+    example: 3000,
+    description: 'Port (a numeric string is accepted); required without url',
+  })
   @IsOptional()
   @ToIntegerIfNumeric()
   @IsInt()
@@ -36,12 +39,18 @@ export class RegisterInstanceDto {
   @Max(65535)
   port?: number;
 
-  @ApiPropertyOptional({ example: '10.0.0.7', description: "Host or IP; default: the caller's address" })
+  @ApiPropertyOptional({
+    example: '10.0.0.7',
+    description: "Host or IP; default: the caller's address",
+  })
   @IsOptional()
   @IsHostname()
   host?: string;
 
-  @ApiPropertyOptional({ example: 'http://10.0.0.7:3000', description: 'Base URL, instead of host and port' })
+  @ApiPropertyOptional({
+    example: 'http://10.0.0.7:3000',
+    description: 'Base URL, instead of host and port',
+  })
   @IsOptional()
   @IsHttpUrl()
   url?: string;
@@ -52,7 +61,10 @@ export class RegisterInstanceDto {
   @Type(() => HealthCheckDto)
   healthCheck?: HealthCheckDto;
 
-  @ApiPropertyOptional({ example: { commit: 'a1b2c3' }, description: 'String map, at most 64 entries' })
+  @ApiPropertyOptional({
+    example: { commit: 'a1b2c3' },
+    description: 'String map, at most 64 entries',
+  })
   @IsOptional()
   @IsStringMap(METADATA_LIMITS)
   metadata?: Record<string, string>;
@@ -74,14 +86,21 @@ export class RegisterInstanceDto {
   @IsSafeString(64)
   zone?: string;
 
-  @ApiPropertyOptional({ example: 1, default: 1, description: 'Share of traffic under the weighted balancer' })
+  @ApiPropertyOptional({
+    example: 1,
+    default: 1,
+    description: 'Share of traffic under the weighted balancer',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1000)
   weight?: number;
 
-  @ApiPropertyOptional({ type: [RouteDto], description: 'Gateway routes to this service (at most 64)' })
+  @ApiPropertyOptional({
+    type: [RouteDto],
+    description: 'Gateway routes to this service (at most 64)',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(64)

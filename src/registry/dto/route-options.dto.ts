@@ -1,6 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { IsDuration, IsStringMap, PERMISSION } from '../../common/validation';
 import { LOAD_BALANCERS, LoadBalancer } from '../routes/route.model';
 
@@ -17,7 +26,10 @@ export class RateLimitDto {
   @Max(10_000_000)
   requests_per_min?: number;
 
-  @ApiPropertyOptional({ description: 'Count per client IP (true) or for the route as a whole', default: true })
+  @ApiPropertyOptional({
+    description: 'Count per client IP (true) or for the route as a whole',
+    default: true,
+  })
   @IsOptional()
   @IsBoolean()
   per_ip?: boolean;
@@ -29,14 +41,20 @@ export class CircuitBreakerDto {
   @IsBoolean()
   enabled?: boolean;
 
-  @ApiPropertyOptional({ description: 'Consecutive failures that open the circuit of an instance', default: 5 })
+  @ApiPropertyOptional({
+    description: 'Consecutive failures that open the circuit of an instance',
+    default: 5,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1000)
   failure_threshold?: number;
 
-  @ApiPropertyOptional({ description: 'How long the circuit stays open before one trial request', example: '30s' })
+  @ApiPropertyOptional({
+    description: 'How long the circuit stays open before one trial request',
+    example: '30s',
+  })
   @IsOptional()
   @IsDuration({ minMs: 1, maxMs: 3_600_000 })
   timeout?: number;
@@ -114,8 +132,13 @@ export class RouteOptionsDto {
   @IsIn(LOAD_BALANCERS)
   load_balancer?: LoadBalancer;
 
-  @ApiPropertyOptional({ description: 'API-key permission a client needs', example: 'comments:read' })
+  @ApiPropertyOptional({
+    description: 'API-key permission a client needs',
+    example: 'comments:read',
+  })
   @IsOptional()
-  @Matches(PERMISSION, { message: '$property must be 1-128 letters, digits, ":", ".", "_", "*" or "-"' })
+  @Matches(PERMISSION, {
+    message: '$property must be 1-128 letters, digits, ":", ".", "_", "*" or "-"',
+  })
   permission?: string;
 }

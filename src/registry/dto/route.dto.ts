@@ -7,11 +7,15 @@ import { RouteOptionsDto } from './route-options.dto';
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Methods are matched case-insensitively, as clients write them both ways. */
-const upperCase = (value: unknown): unknown => (typeof value === 'string' ? value.toUpperCase() : value);
+const upperCase = (value: unknown): unknown =>
+  typeof value === 'string' ? value.toUpperCase() : value;
 
 /** A route in a `routes` list: match fields with the options beside them. */
 export class RouteDto extends RouteOptionsDto {
-  @ApiProperty({ description: 'Path pattern: prefix, `*` one segment, trailing `/*` the rest', example: '/api/comments/*' })
+  @ApiProperty({
+    description: 'Path pattern: prefix, `*` one segment, trailing `/*` the rest',
+    example: '/api/comments/*',
+  })
   @IsRoutePath()
   path!: string;
 
@@ -30,7 +34,10 @@ export class RouteDto extends RouteOptionsDto {
   @IsIn(HTTP_METHODS, { each: true })
   methods?: string[];
 
-  @ApiPropertyOptional({ description: 'Exact host or `*.example.com`; absent means any host', example: 'api.example.com' })
+  @ApiPropertyOptional({
+    description: 'Exact host or `*.example.com`; absent means any host',
+    example: 'api.example.com',
+  })
   @IsOptional()
   @IsHostPattern()
   host?: string;

@@ -5,7 +5,9 @@ import { routeKey, RouteRecord } from './route.model';
 
 function context(overrides: Partial<AdmissionContext> = {}): AdmissionContext {
   return {
-    configRoutes: [toRouteSpec({ host: 'api.example.com', path: '/admin' }, { backend: 'http://10.0.0.1' })],
+    configRoutes: [
+      toRouteSpec({ host: 'api.example.com', path: '/admin' }, { backend: 'http://10.0.0.1' }),
+    ],
     routesByKey: new Map(),
     servicePermissions: { sagjan: ['comments:read'] },
     ...overrides,
@@ -23,7 +25,9 @@ function codeOf(fn: () => unknown): string | undefined {
 
 describe('admitRoute', () => {
   it('admits a new route', () => {
-    expect(admitRoute(toRouteSpec({ path: '/api/comments/*' }, { service: 'sagjan' }), context())).toBeNull();
+    expect(
+      admitRoute(toRouteSpec({ path: '/api/comments/*' }, { service: 'sagjan' }), context()),
+    ).toBeNull();
   });
 
   it.each([
@@ -33,16 +37,26 @@ describe('admitRoute', () => {
     ['a method-specific variant', { host: 'api.example.com', path: '/admin', method: 'GET' }],
     ['a wildcard-host variant', { host: '*.example.com', path: '/admin' }],
   ])('refuses %s of a configured route with 409', (_name, input) => {
-    expect(codeOf(() => admitRoute(toRouteSpec(input, { service: 'x' }), context()))).toBe('ROUTE_SHADOWS_CONFIG');
+    expect(codeOf(() => admitRoute(toRouteSpec(input, { service: 'x' }), context()))).toBe(
+      'ROUTE_SHADOWS_CONFIG',
+    );
   });
 
   it('lets a route beside a configured one through', () => {
-    expect(admitRoute(toRouteSpec({ host: 'api.example.com', path: '/administrator' }, { service: 'x' }), context())).toBeNull();
+    expect(
+      admitRoute(
+        toRouteSpec({ host: 'api.example.com', path: '/administrator' }, { service: 'x' }),
+        context(),
+      ),
+    ).toBeNull();
   });
 
   it('checks permissions against the services map', () => {
     const allowed = toRouteSpec({ path: '/c', permission: 'comments:read' }, { service: 'sagjan' });
-    const notAllowed = toRouteSpec({ path: '/c', permission: 'comments:write' }, { service: 'sagjan' });
+    const notAllowed = toRouteSpec(
+      { path: '/c', permission: 'comments:write' },
+      { service: 'sagjan' },
+    );
     const unlisted = toRouteSpec({ path: '/c', permission: 'comments:read' }, { service: 'other' });
     expect(admitRoute(allowed, context())).toBeNull();
     expect(codeOf(() => admitRoute(notAllowed, context()))).toBe('PERMISSION_NOT_ALLOWED');
@@ -51,10 +65,20 @@ describe('admitRoute', () => {
 
   it('lets replicas of one service share a route and refuses another owner', () => {
     const spec = toRouteSpec({ path: '/users' }, { service: 'users' });
-    const existing: RouteRecord = { ...spec, id: 'r1', origin: 'service', owners: ['i1'], registeredAt: '' };
+    const existing: RouteRecord = {
+      ...spec,
+      id: 'r1',
+      origin: 'service',
+      owners: ['i1'],
+      registeredAt: '',
+    };
     const ctx = context({ routesByKey: new Map([[routeKey(spec), existing]]) });
     expect(admitRoute(spec, ctx)).toBe(existing);
-    expect(codeOf(() => admitRoute(toRouteSpec({ path: '/users' }, { service: 'other' }), ctx))).toBe('ROUTE_EXISTS');
-    expect(codeOf(() => admitRoute(toRouteSpec({ path: '/users' }, { backend: 'http://b' }), ctx))).toBe('ROUTE_EXISTS');
+    expect(
+      codeOf(() => admitRoute(toRouteSpec({ path: '/users' }, { service: 'other' }), ctx)),
+    ).toBe('ROUTE_EXISTS');
+    expect(
+      codeOf(() => admitRoute(toRouteSpec({ path: '/users' }, { backend: 'http://b' }), ctx)),
+    ).toBe('ROUTE_EXISTS');
   });
 });

@@ -41,7 +41,8 @@ export function admitRoute(spec: RouteSpec, context: AdmissionContext): RouteRec
   }
   const existing = context.routesByKey.get(routeKey(spec));
   if (!existing) return null;
-  const sameService = service !== null && existing.origin === 'service' && targetService(existing.target) === service;
+  const sameService =
+    service !== null && existing.origin === 'service' && targetService(existing.target) === service;
   if (!sameService) throw new AppError('ROUTE_EXISTS', `${describe(spec)} is already registered`);
   return existing;
 }

@@ -1,4 +1,11 @@
-import { hostMatches, hostsOverlap, literalPrefix, normalizeRoutePath, pathsOverlap, routesOverlap } from './route-pattern';
+import {
+  hostMatches,
+  hostsOverlap,
+  literalPrefix,
+  normalizeRoutePath,
+  pathsOverlap,
+  routesOverlap,
+} from './route-pattern';
 
 describe('route patterns', () => {
   it('normalizes paths', () => {

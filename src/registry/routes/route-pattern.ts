@@ -98,5 +98,9 @@ export interface RouteShape {
 
 /** True when one request could match both routes. */
 export function routesOverlap(a: RouteShape, b: RouteShape): boolean {
-  return hostsOverlap(a.host, b.host) && methodsOverlap(a.methods, b.methods) && pathsOverlap(a.path, b.path);
+  return (
+    hostsOverlap(a.host, b.host) &&
+    methodsOverlap(a.methods, b.methods) &&
+    pathsOverlap(a.path, b.path)
+  );
 }

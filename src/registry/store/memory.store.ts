@@ -8,7 +8,10 @@ export class MemoryRegistryStore implements RegistryStore {
   private readonly routes = new Map<string, RouteRecord>();
 
   load(): RegistrySnapshot {
-    return { instances: structuredClone([...this.instances.values()]), routes: structuredClone([...this.routes.values()]) };
+    return {
+      instances: structuredClone([...this.instances.values()]),
+      routes: structuredClone([...this.routes.values()]),
+    };
   }
 
   commit(changes: readonly StoreChange[]): void {

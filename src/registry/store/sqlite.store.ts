@@ -26,7 +26,9 @@ export class SqliteRegistryStore implements RegistryStore {
       CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, service_type TEXT NOT NULL, doc TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS routes (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
     `);
-    const putInstance = this.db.prepare('INSERT OR REPLACE INTO instances (id, service_type, doc) VALUES (?, ?, ?)');
+    const putInstance = this.db.prepare(
+      'INSERT OR REPLACE INTO instances (id, service_type, doc) VALUES (?, ?, ?)',
+    );
     const deleteInstance = this.db.prepare('DELETE FROM instances WHERE id = ?');
     const putRoute = this.db.prepare('INSERT OR REPLACE INTO routes (id, doc) VALUES (?, ?)');
     const deleteRoute = this.db.prepare('DELETE FROM routes WHERE id = ?');
@@ -34,7 +36,11 @@ export class SqliteRegistryStore implements RegistryStore {
       for (const change of changes) {
         switch (change.op) {
           case 'putInstance':
-            putInstance.run(change.instance.id, change.instance.serviceType, JSON.stringify(change.instance));
+            putInstance.run(
+              change.instance.id,
+              change.instance.serviceType,
+              JSON.stringify(change.instance),
+            );
             break;
           case 'deleteInstance':
             deleteInstance.run(change.id);
@@ -51,7 +57,8 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   load(): RegistrySnapshot {
-    const docs = (sql: string) => (this.db.prepare(sql).all() as { doc: string }[]).map((row) => JSON.parse(row.doc));
+    const docs = (sql: string) =>
+      (this.db.prepare(sql).all() as { doc: string }[]).map((row) => JSON.parse(row.doc));
     return {
       instances: docs('SELECT doc FROM instances ORDER BY rowid') as InstanceRecord[],
       routes: docs('SELECT doc FROM routes ORDER BY rowid') as RouteRecord[],

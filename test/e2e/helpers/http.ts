@@ -1,5 +1,6 @@
 /** Small JSON-over-HTTP client for the tests: real requests, status, headers and parsed body. */
-export interface JsonResponse<T = any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface JsonResponse<T = any> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   status: number;
   headers: Headers;
   body: T;
@@ -30,4 +31,7 @@ export async function call<T = any>( // eslint-disable-line @typescript-eslint/n
 }
 
 export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-export const instanceHeaders = (id: string, token: string) => ({ 'x-service-id': id, 'x-service-token': token });
+export const instanceHeaders = (id: string, token: string) => ({
+  'x-service-id': id,
+  'x-service-token': token,
+});

@@ -23,14 +23,27 @@ function spawnMain(env: Record<string, string>): { child: ChildProcess; output: 
 }
 
 /** Starts the built Waypost (`dist/main.js`) as its own process and waits until both ports listen. */
-export async function spawnWaypost(env: Record<string, string>, timeoutMs = 15_000): Promise<WaypostProcess> {
-  const { child, output } = spawnMain({ HOST: '127.0.0.1', ADMIN_PORT: '0', GATEWAY_PORT: '0', ...env });
+export async function spawnWaypost(
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<WaypostProcess> {
+  const { child, output } = spawnMain({
+    HOST: '127.0.0.1',
+    ADMIN_PORT: '0',
+    GATEWAY_PORT: '0',
+    ...env,
+  });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const admin = /admin listening on 127\.0\.0\.1:(\d+)/.exec(output());
     const gateway = /gateway listening on 127\.0\.0\.1:(\d+)/.exec(output());
     if (admin && gateway) {
-      return { child, admin: `http://127.0.0.1:${admin[1]}`, gateway: `http://127.0.0.1:${gateway[1]}`, output };
+      return {
+        child,
+        admin: `http://127.0.0.1:${admin[1]}`,
+        gateway: `http://127.0.0.1:${gateway[1]}`,
+        output,
+      };
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -41,8 +54,15 @@ export async function spawnWaypost(env: Record<string, string>, timeoutMs = 15_0
 }
 
 /** Runs Waypost expecting it to refuse to start; answers its exit code and output. */
-export async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const { child, output } = spawnMain({ HOST: '127.0.0.1', ADMIN_PORT: '0', GATEWAY_PORT: '0', ...env });
+export async function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  const { child, output } = spawnMain({
+    HOST: '127.0.0.1',
+    ADMIN_PORT: '0',
+    GATEWAY_PORT: '0',
+    ...env,
+  });
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   return { code, output: output() };
 }
