@@ -7,6 +7,9 @@ import { generateSecret, hashSecret, secretMatchesHash } from '../auth/keys';
 import { AppError } from '../common/errors/app-error';
 import { proxyConfig } from '../config/config.namespaces';
 import { HealthCheckSpec, InstanceOrigin, InstanceRecord, InstanceStatus } from './instance.model';
+import { DiscoveryCache } from './discovery-cache';
+import { InstanceFilter, matchesFilter } from './instance-filter';
+import { toInstanceView } from './instance-response';
 import { REGISTRY_EVENTS } from './registry.events';
 import { RegistryState } from './registry-state';
 import { AdmissionContext, admitRoute } from './routes/route-admission';
@@ -57,6 +60,7 @@ export class RegistryService
   private readonly logger = new Logger(RegistryService.name);
   private readonly state = new RegistryState();
   private readonly startedAt = new Date().toISOString();
+  private readonly discovery = new DiscoveryCache();
 
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
@@ -208,6 +212,20 @@ export class RegistryService
     return this.requireInstance(id);
   }
 
+  /** The discovery answer `{serviceType, instances}` as JSON, from the cache when nothing changed. */
+  discover(serviceType: string, filter: InstanceFilter): string {
+    const variant = JSON.stringify([filter.status, filter.tag, filter.zone, filter.version]);
+    return this.discovery.get(serviceType, variant, () =>
+      JSON.stringify({
+        serviceType,
+        instances: this.state
+          .instancesOf(serviceType)
+          .filter((instance) => matchesFilter(instance, filter))
+          .map(toInstanceView),
+      }),
+    );
+  }
+
   instancesOf(serviceType: string): InstanceRecord[] {
     return this.state.instancesOf(serviceType);
   }
@@ -238,6 +256,17 @@ export class RegistryService
 
   ping(): boolean {
     return this.store.ping();
+  }
+
+  /** Drops cached discovery answers of every service type the changes touch (before and after). */
+  private invalidateDiscovery(changes: readonly StoreChange[]): void {
+    for (const change of changes) {
+      if (change.op !== 'putInstance' && change.op !== 'deleteInstance') continue;
+      const id = change.op === 'putInstance' ? change.instance.id : change.id;
+      const before = this.state.instances.get(id);
+      if (before) this.discovery.invalidate(before.serviceType);
+      if (change.op === 'putInstance') this.discovery.invalidate(change.instance.serviceType);
+    }
   }
 
   private findPrevious(input: InstanceInput): InstanceRecord | undefined {
@@ -272,6 +301,7 @@ export class RegistryService
       c.op === 'deleteRoute' ? [this.state.routes.get(c.id)] : [],
     );
     this.store.commit(changes);
+    this.invalidateDiscovery(changes);
     this.state.apply(changes);
     for (const change of changes) {
       if (change.op === 'putRoute')

@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   HttpCode,
   Param,
   Patch,
@@ -32,7 +33,7 @@ import { ListInstancesQueryDto } from './dto/list-instances.query.dto';
 import { PatchInstanceDto } from './dto/patch-instance.dto';
 import { RegisterInstanceDto } from './dto/register-instance.dto';
 import { toInstanceInput } from './instance-input';
-import { InstanceView, toInstanceView } from './instance-response';
+import { toInstanceView } from './instance-response';
 import { RegistryService } from './registry.service';
 import { toRouteView } from './route-view';
 import { toRouteSpec } from './routes/route-spec';
@@ -82,24 +83,16 @@ export class ServicesController {
   @InstanceAccessRequired('any')
   @ApiOperation({ summary: 'Discover the instances of a service' })
   @ApiOkResponse({ type: ServiceInstancesResponseDto })
-  list(@Param('serviceType') serviceType: string, @Query() query: ListInstancesQueryDto) {
+  @Header('content-type', 'application/json; charset=utf-8')
+  list(@Param('serviceType') serviceType: string, @Query() query: ListInstancesQueryDto): string {
     if (!SERVICE_TYPE.test(serviceType)) {
       throw new AppError(
         'VALIDATION_FAILED',
         'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
       );
     }
-    const instances: InstanceView[] = this.registry
-      .instancesOf(serviceType)
-      .filter(
-        (i) =>
-          (query.status === undefined || i.status === query.status) &&
-          (query.tag === undefined || i.tags.includes(query.tag)) &&
-          (query.zone === undefined || i.zone === query.zone) &&
-          (query.version === undefined || i.version === query.version),
-      )
-      .map(toInstanceView);
-    return { serviceType, instances };
+    // Already JSON: the registry caches the serialized answer until the service type changes.
+    return this.registry.discover(serviceType, query);
   }
 
   @Get('service/:id')

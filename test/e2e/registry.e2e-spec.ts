@@ -148,6 +148,25 @@ describe('registry API', () => {
     ).toBe(200);
   });
 
+  it('reflects every change in discovery at once', async () => {
+    const admin = bearer(ADMIN_KEY);
+    const ids = async (query: string) =>
+      (
+        await call('GET', `${wp.admin}/services/fresh${query}`, { headers: admin })
+      ).body.instances.map((i: { id: string }) => i.id);
+    expect(await ids('')).toEqual([]);
+    const a = await register(aRegistration({ serviceType: 'fresh', port: 3401 }));
+    expect(await ids('?status=UP')).toEqual([a.body.id]);
+    await call('PATCH', `${wp.admin}/service/${a.body.id}`, {
+      headers: admin,
+      body: { status: 'MAINTENANCE' },
+    });
+    expect(await ids('?status=UP')).toEqual([]);
+    expect(await ids('?status=MAINTENANCE')).toEqual([a.body.id]);
+    await call('DELETE', `${wp.admin}/service/${a.body.id}`, { headers: admin });
+    expect(await ids('')).toEqual([]);
+  });
+
   it('answers 404 for an unknown id', async () => {
     for (const [method, path] of [
       ['GET', '/service/00000000-0000-0000-0000-000000000000'],

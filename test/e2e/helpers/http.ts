@@ -1,13 +1,13 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are whatever the server sent */
 /** Small JSON-over-HTTP client for the tests: real requests, status, headers and parsed body. */
 export interface JsonResponse<T = any> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   status: number;
   headers: Headers;
   body: T;
   text: string;
 }
 
-export async function call<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function call<T = any>(
   method: string,
   url: string,
   options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},

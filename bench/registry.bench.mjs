@@ -1,0 +1,74 @@
+// npm run bench:registry — registrations/s and discovery reads/s of Waypost on one core (sqlite
+// store), their p50/p99, and RSS with 10,000 registered instances, against a plain node:http baseline
+// measured in the same run. Waypost runs pinned to core 0; this load generator to core 1.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fmt, runLoad } from './lib/load.mjs';
+import { cpuSeconds, rssMb, startPinned, stop } from './lib/process.mjs';
+
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
+const TYPES = INSTANCES / 10;
+const CONCURRENCY = 32;
+const READ_MS = Number(process.env.BENCH_READ_MS ?? 10_000);
+const KEY = 'bench-registration-key-0123456789';
+const ADMIN = 'bench-admin-key-0123456789abcdef';
+const root = new URL('..', import.meta.url).pathname;
+
+async function main() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'waypost-bench-'));
+  const baseline = await startPinned({ core: 0, script: join(root, 'bench/baseline-server.mjs'), ready: (o) => /listening on (\d+)/.exec(o) });
+  const baselineResult = await runLoad({
+    origin: `http://127.0.0.1:${baseline.match[1]}`, concurrency: CONCURRENCY, durationMs: READ_MS, maxRequests: 5_000_000,
+    next: () => ({ method: 'GET', path: '/services/svc' }), expectStatus: 200,
+  });
+  await stop(baseline.child);
+
+  const waypost = await startPinned({
+    core: 0,
+    script: join(root, 'dist/main.js'),
+    env: { DATA_DIR: dataDir, STORE: 'sqlite', HOST: '127.0.0.1', ADMIN_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'info',
+      REGISTRATION_KEY: KEY, ADMIN_KEY: ADMIN, REGISTRATION_RATE_LIMIT: '1000000', CONFIG_FILE: join(root, 'config/waypost.yaml') },
+    ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
+  });
+  const origin = `http://127.0.0.1:${waypost.match[1]}`;
+  const pid = waypost.child.pid;
+  const rssIdle = rssMb(pid);
+
+  const credentials = [];
+  const cpu0 = cpuSeconds(pid);
+  const registrations = await runLoad({
+    origin, concurrency: CONCURRENCY, durationMs: 600_000, maxRequests: INSTANCES, expectStatus: 201,
+    next: (i) => i >= INSTANCES ? null : {
+      method: 'POST', path: '/service',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ serviceType: `svc-${i % TYPES}`, host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 3000,
+        healthCheck: { type: 'none' }, metadata: { build: String(i) }, tags: ['bench'], version: '1.0.0' }),
+    },
+  });
+  const cpuRegistrations = cpuSeconds(pid) - cpu0;
+  const rssFull = rssMb(pid);
+
+  const reads = await runLoad({
+    origin, concurrency: CONCURRENCY, durationMs: READ_MS, maxRequests: 5_000_000, expectStatus: 200,
+    next: (i) => ({ method: 'GET', path: `/services/svc-${i % TYPES}?status=UP`, headers: { authorization: `Bearer ${ADMIN}` } }),
+  });
+  const rssAfterReads = rssMb(pid);
+  await stop(waypost.child);
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const lines = [
+    `registry benchmark: ${INSTANCES} instances in ${TYPES} service types, ${CONCURRENCY} connections, Waypost pinned to core 0 (sqlite store)`,
+    `baseline node:http fixed JSON   ${fmt(baselineResult)}`,
+    `registrations (POST /service)   ${fmt(registrations)}  CPU ${(cpuRegistrations / (registrations.requests / registrations.perSecond) * 100).toFixed(0)}% of one core`,
+    `discovery (GET /services/:type) ${fmt(reads)}  (10 instances per answer)`,
+    `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
+    `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB, after reads ${rssAfterReads.toFixed(0)} MB`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});
