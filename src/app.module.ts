@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { namespacesFor } from './config/config.namespaces';
 import { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
+import { HealthMonitorModule } from './health-monitor/health-monitor.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RegistryModule } from './registry/registry.module';
 
@@ -24,6 +25,7 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         AuthModule,
         RegistryModule,
+        HealthMonitorModule,
         HealthModule.forRoot({ shutdownDelayMs: settings.server.shutdownDelayMs }),
         ProxyModule,
       ],

@@ -28,8 +28,11 @@ describe(DueQueue.name, () => {
 
   it('stays small under many reschedules', () => {
     const queue = new DueQueue();
-    for (let round = 0; round < 100; round++) for (let i = 0; i < 100; i++) queue.schedule(`i${i}`, round * 1000 + i);
+    for (let round = 0; round < 100; round++)
+      for (let i = 0; i < 100; i++) queue.schedule(`i${i}`, round * 1000 + i);
     expect(queue.size).toBe(100);
-    expect((queue as unknown as { heap: unknown[] }).heap.length).toBeLessThanOrEqual(4 * 100 + 100);
+    expect((queue as unknown as { heap: unknown[] }).heap.length).toBeLessThanOrEqual(
+      4 * 100 + 100,
+    );
   });
 });

@@ -44,7 +44,8 @@ export class DueQueue {
   }
 
   private dropStale(): void {
-    while (this.heap.length > 0 && this.live.get(this.heap[0].id) !== this.heap[0].generation) this.pop();
+    while (this.heap.length > 0 && this.live.get(this.heap[0].id) !== this.heap[0].generation)
+      this.pop();
   }
 
   /** Many reschedules leave many stale entries: rebuild once they outnumber live ones four to one. */

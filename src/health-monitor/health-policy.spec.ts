@@ -1,4 +1,10 @@
-import { applyCheck, applyHeartbeat, applyTtlExpired, HealthFields, shouldDeregister } from './health-policy';
+import {
+  applyCheck,
+  applyHeartbeat,
+  applyTtlExpired,
+  HealthFields,
+  shouldDeregister,
+} from './health-policy';
 
 const thresholds = { healthyThreshold: 1, unhealthyThreshold: 3, stopChecksAfter: 10 };
 const pass = { ok: true, responseTimeMs: 4, error: null };
@@ -26,7 +32,10 @@ function run(start: HealthFields, results: boolean[], t = thresholds): HealthFie
 
 describe('health policy', () => {
   it('makes an UNKNOWN instance UP after HEALTHY_THRESHOLD passes', () => {
-    expect(applyCheck(fields(), pass, thresholds, NOW).statusChange).toEqual({ from: 'UNKNOWN', to: 'UP' });
+    expect(applyCheck(fields(), pass, thresholds, NOW).statusChange).toEqual({
+      from: 'UNKNOWN',
+      to: 'UP',
+    });
     const two = { ...thresholds, healthyThreshold: 2 };
     expect(run(fields(), [true], two).status).toBe('UNKNOWN');
     expect(run(fields(), [true, true], two).status).toBe('UP');
@@ -36,7 +45,11 @@ describe('health policy', () => {
     expect(run(fields({ status: 'UP' }), [false, false]).status).toBe('UP');
     const third = applyCheck(run(fields({ status: 'UP' }), [false, false]), fail, thresholds, NOW);
     expect(third.statusChange).toEqual({ from: 'UP', to: 'DOWN' });
-    expect(third.fields).toMatchObject({ downSince: NOW, consecutiveFailures: 3, lastError: 'timed out after 2000ms' });
+    expect(third.fields).toMatchObject({
+      downSince: NOW,
+      consecutiveFailures: 3,
+      lastError: 'timed out after 2000ms',
+    });
   });
 
   it('marks a never-healthy UNKNOWN instance DOWN after the same threshold', () => {
@@ -51,7 +64,12 @@ describe('health policy', () => {
     const down = run(fields({ status: 'UP' }), [false, false, false]);
     const back = applyCheck(down, pass, thresholds, NOW);
     expect(back.statusChange).toEqual({ from: 'DOWN', to: 'UP' });
-    expect(back.fields).toMatchObject({ downSince: null, consecutiveFailures: 0, lastError: null, lastSuccessAt: NOW });
+    expect(back.fields).toMatchObject({
+      downSince: null,
+      consecutiveFailures: 0,
+      lastError: null,
+      lastSuccessAt: NOW,
+    });
     expect(run(down, [true, false], { ...thresholds, healthyThreshold: 2 }).status).toBe('DOWN');
   });
 
@@ -74,7 +92,11 @@ describe('health policy', () => {
 
   it('records every check: time, response time, last error', () => {
     const after = applyCheck(fields({ status: 'UP' }), fail, thresholds, NOW).fields;
-    expect(after).toMatchObject({ lastCheckAt: NOW, responseTimeMs: 2000, lastError: 'timed out after 2000ms' });
+    expect(after).toMatchObject({
+      lastCheckAt: NOW,
+      responseTimeMs: 2000,
+      lastError: 'timed out after 2000ms',
+    });
   });
 
   it('takes a TTL instance DOWN at once when its ttl passes, and UP with its next heartbeat', () => {
@@ -94,7 +116,8 @@ describe('health policy', () => {
 
   it('deregisters only what stayed DOWN for DEREGISTER_AFTER', () => {
     const now = Date.parse(NOW);
-    const downFor = (ms: number) => fields({ status: 'DOWN', downSince: new Date(now - ms).toISOString() });
+    const downFor = (ms: number) =>
+      fields({ status: 'DOWN', downSince: new Date(now - ms).toISOString() });
     expect(shouldDeregister(downFor(60_000), 60_000, now)).toBe(true);
     expect(shouldDeregister(downFor(59_000), 60_000, now)).toBe(false);
     expect(shouldDeregister(downFor(60_000), null, now)).toBe(false);

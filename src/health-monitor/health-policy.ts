@@ -47,7 +47,8 @@ export interface Transition {
 function transition(before: HealthFields, fields: HealthFields): Transition {
   return {
     fields,
-    statusChange: before.status !== fields.status ? { from: before.status, to: fields.status } : null,
+    statusChange:
+      before.status !== fields.status ? { from: before.status, to: fields.status } : null,
     stopped: !before.checksStopped && fields.checksStopped,
   };
 }
@@ -126,7 +127,12 @@ export function applyHeartbeat(before: HealthFields, now: string): Transition {
 }
 
 /** True when a DOWN instance has been DOWN for DEREGISTER_AFTER or longer. */
-export function shouldDeregister(fields: HealthFields, deregisterAfterMs: number | null, nowMs: number): boolean {
-  if (deregisterAfterMs === null || fields.status !== 'DOWN' || fields.downSince === null) return false;
+export function shouldDeregister(
+  fields: HealthFields,
+  deregisterAfterMs: number | null,
+  nowMs: number,
+): boolean {
+  if (deregisterAfterMs === null || fields.status !== 'DOWN' || fields.downSince === null)
+    return false;
   return nowMs - Date.parse(fields.downSince) >= deregisterAfterMs;
 }

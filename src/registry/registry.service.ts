@@ -115,7 +115,7 @@ export class RegistryService
           : previous?.status === 'MAINTENANCE'
             ? 'MAINTENANCE'
             : 'UNKNOWN',
-      registeredAt: previous?.registeredAt ?? now,
+      registeredAt: now,
       lastCheckAt: null,
       lastSuccessAt: previous?.lastSuccessAt ?? null,
       lastHeartbeatAt: null,
@@ -165,6 +165,9 @@ export class RegistryService
       changes.status = previous.healthCheck.type === 'none' ? 'UP' : 'UNKNOWN';
       changes.checksStopped = false;
       changes.consecutiveFailures = 0;
+    } else if (patch.status === 'UP' && previous.checksStopped) {
+      // An operator's "UP" on an instance whose checks stopped restarts them; the checks decide.
+      changes.checksStopped = false;
     }
     return this.updateInstance(previous, changes);
   }
@@ -180,6 +183,25 @@ export class RegistryService
     this.commit([{ op: 'putInstance', instance }]);
     this.events.emit(REGISTRY_EVENTS.instanceUpdated, { instance, previous });
     return instance;
+  }
+
+  /**
+   * Applies a health result. Check bookkeeping (last check, response time, counters) stays in memory;
+   * a change of status or of checksStopped (`persist`) is committed and announced like any change.
+   * Answers null when the instance went away while it was being checked.
+   */
+  recordHealth(
+    id: string,
+    changes: Partial<InstanceRecord>,
+    persist: boolean,
+  ): InstanceRecord | null {
+    const previous = this.state.instances.get(id);
+    if (!previous) return null;
+    if (persist) return this.updateInstance(previous, changes);
+    const change: StoreChange[] = [{ op: 'putInstance', instance: { ...previous, ...changes } }];
+    this.invalidateDiscovery(change);
+    this.state.apply(change);
+    return this.state.instances.get(id) ?? null;
   }
 
   /** `POST /register`: a route to one backend URL. */
@@ -224,6 +246,11 @@ export class RegistryService
           .map(toInstanceView),
       }),
     );
+  }
+
+  /** One instance, or undefined: for callers to whom a missing instance is no error. */
+  instancesById(id: string): InstanceRecord | undefined {
+    return this.state.instances.get(id);
   }
 
   instancesOf(serviceType: string): InstanceRecord[] {

@@ -1,19 +1,25 @@
 import { aRegistration, aServiceRegistration } from '../factories';
+import { FakeService, startFakeService, waitFor } from './helpers/fake-service';
 import { bearer, call } from './helpers/http';
 import { ADMIN_KEY, REGISTRATION_KEY, RunningWaypost, startWaypost } from './helpers/start-waypost';
 
 describe('health endpoints', () => {
   let wp: RunningWaypost;
+  let sagjan: FakeService;
 
   beforeAll(async () => {
+    sagjan = await startFakeService();
     wp = await startWaypost({}, { routes: [{ path: '/static', backend: 'http://127.0.0.1:9' }] });
   });
-  afterAll(() => wp.cleanup());
+  afterAll(async () => {
+    await wp.cleanup();
+    await sagjan.close();
+  });
 
   it('summarizes Waypost and every service in the contract shape', async () => {
     await call('POST', `${wp.admin}/internal/register-service`, {
       headers: bearer(REGISTRATION_KEY),
-      body: aServiceRegistration({ routes: [{ path: '/c' }] }),
+      body: aServiceRegistration({ url: sagjan.url, routes: [{ path: '/c' }] }),
     });
     await call('POST', `${wp.admin}/service`, {
       headers: bearer(REGISTRATION_KEY),
@@ -23,7 +29,10 @@ describe('health endpoints', () => {
       headers: bearer(REGISTRATION_KEY),
       body: aRegistration({ serviceType: 'pinger', port: 2 }),
     });
-    const health = await call('GET', `${wp.admin}/health`);
+    const health = await waitFor(async () => {
+      const answer = await call('GET', `${wp.admin}/health`);
+      return answer.body.services.sagjan?.status === 'UP' ? answer : null;
+    });
     expect(health.status).toBe(200);
     expect(health.body).toEqual({
       status: 'healthy',
@@ -32,13 +41,13 @@ describe('health endpoints', () => {
       registered_routes: 2,
       services: {
         sagjan: {
-          status: 'UNKNOWN',
-          url: 'http://127.0.0.1:7812',
-          last_ping: null,
-          response_time_ms: null,
+          status: 'UP',
+          url: sagjan.url,
+          last_ping: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          response_time_ms: expect.any(Number),
           consecutive_failures: 0,
           instances: 1,
-          up: 0,
+          up: 1,
         },
         pinger: expect.objectContaining({ status: 'UP', instances: 2, up: 2 }),
       },

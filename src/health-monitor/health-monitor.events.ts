@@ -1,0 +1,20 @@
+import { InstanceRecord, InstanceStatus } from '../registry/instance.model';
+import { CheckOutcome } from './health-policy';
+
+/** What the health monitor announces; the gateway listens to stop or resume traffic at once. */
+export const HEALTH_EVENTS = {
+  checkPassed: 'healthCheckPassed',
+  checkFailed: 'healthCheckFailed',
+  statusChanged: 'instanceStatusChanged',
+} as const;
+
+export interface HealthCheckEvent {
+  instance: InstanceRecord;
+  outcome: CheckOutcome;
+}
+
+export interface StatusChangedEvent {
+  instance: InstanceRecord;
+  from: InstanceStatus;
+  to: InstanceStatus;
+}
