@@ -17,18 +17,36 @@ const root = new URL('..', import.meta.url).pathname;
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'waypost-bench-'));
-  const baseline = await startPinned({ core: 0, script: join(root, 'bench/baseline-server.mjs'), ready: (o) => /listening on (\d+)/.exec(o) });
+  const baseline = await startPinned({
+    core: 0,
+    script: join(root, 'bench/baseline-server.mjs'),
+    ready: (o) => /listening on (\d+)/.exec(o),
+  });
   const baselineResult = await runLoad({
-    origin: `http://127.0.0.1:${baseline.match[1]}`, concurrency: CONCURRENCY, durationMs: READ_MS, maxRequests: 5_000_000,
-    next: () => ({ method: 'GET', path: '/services/svc' }), expectStatus: 200,
+    origin: `http://127.0.0.1:${baseline.match[1]}`,
+    concurrency: CONCURRENCY,
+    durationMs: READ_MS,
+    maxRequests: 5_000_000,
+    next: () => ({ method: 'GET', path: '/services/svc' }),
+    expectStatus: 200,
   });
   await stop(baseline.child);
 
   const waypost = await startPinned({
     core: 0,
     script: join(root, 'dist/main.js'),
-    env: { DATA_DIR: dataDir, STORE: 'sqlite', HOST: '127.0.0.1', ADMIN_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'info',
-      REGISTRATION_KEY: KEY, ADMIN_KEY: ADMIN, REGISTRATION_RATE_LIMIT: '1000000', CONFIG_FILE: join(root, 'config/waypost.yaml') },
+    env: {
+      DATA_DIR: dataDir,
+      STORE: 'sqlite',
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      GATEWAY_PORT: '0',
+      LOG_LEVEL: 'info',
+      REGISTRATION_KEY: KEY,
+      ADMIN_KEY: ADMIN,
+      REGISTRATION_RATE_LIMIT: '1000000',
+      CONFIG_FILE: join(root, 'config/waypost.yaml'),
+    },
     ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
   });
   const origin = `http://127.0.0.1:${waypost.match[1]}`;
@@ -38,20 +56,43 @@ async function main() {
   const credentials = [];
   const cpu0 = cpuSeconds(pid);
   const registrations = await runLoad({
-    origin, concurrency: CONCURRENCY, durationMs: 600_000, maxRequests: INSTANCES, expectStatus: 201,
-    next: (i) => i >= INSTANCES ? null : {
-      method: 'POST', path: '/service',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ serviceType: `svc-${i % TYPES}`, host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 3000,
-        healthCheck: { type: 'none' }, metadata: { build: String(i) }, tags: ['bench'], version: '1.0.0' }),
-    },
+    origin,
+    concurrency: CONCURRENCY,
+    durationMs: 600_000,
+    maxRequests: INSTANCES,
+    expectStatus: 201,
+    next: (i) =>
+      i >= INSTANCES
+        ? null
+        : {
+            method: 'POST',
+            path: '/service',
+            headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              serviceType: `svc-${i % TYPES}`,
+              host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+              port: 3000,
+              healthCheck: { type: 'none' },
+              metadata: { build: String(i) },
+              tags: ['bench'],
+              version: '1.0.0',
+            }),
+          },
   });
   const cpuRegistrations = cpuSeconds(pid) - cpu0;
   const rssFull = rssMb(pid);
 
   const reads = await runLoad({
-    origin, concurrency: CONCURRENCY, durationMs: READ_MS, maxRequests: 5_000_000, expectStatus: 200,
-    next: (i) => ({ method: 'GET', path: `/services/svc-${i % TYPES}?status=UP`, headers: { authorization: `Bearer ${ADMIN}` } }),
+    origin,
+    concurrency: CONCURRENCY,
+    durationMs: READ_MS,
+    maxRequests: 5_000_000,
+    expectStatus: 200,
+    next: (i) => ({
+      method: 'GET',
+      path: `/services/svc-${i % TYPES}?status=UP`,
+      headers: { authorization: `Bearer ${ADMIN}` },
+    }),
   });
   const rssAfterReads = rssMb(pid);
   await stop(waypost.child);
@@ -60,7 +101,7 @@ async function main() {
   const lines = [
     `registry benchmark: ${INSTANCES} instances in ${TYPES} service types, ${CONCURRENCY} connections, Waypost pinned to core 0 (sqlite store)`,
     `baseline node:http fixed JSON   ${fmt(baselineResult)}`,
-    `registrations (POST /service)   ${fmt(registrations)}  CPU ${(cpuRegistrations / (registrations.requests / registrations.perSecond) * 100).toFixed(0)}% of one core`,
+    `registrations (POST /service)   ${fmt(registrations)}  CPU ${((cpuRegistrations / (registrations.requests / registrations.perSecond)) * 100).toFixed(0)}% of one core`,
     `discovery (GET /services/:type) ${fmt(reads)}  (10 instances per answer)`,
     `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
     `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB, after reads ${rssAfterReads.toFixed(0)} MB`,

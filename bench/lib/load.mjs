@@ -11,7 +11,16 @@ export function percentile(sorted, p) {
  * @param origin e.g. http://127.0.0.1:8081
  * @param next (i) => ({ method, path, headers, body }) or null when done
  */
-export async function runLoad({ origin, concurrency, durationMs, maxRequests, next, expectStatus }) {
+/** With `ratePerSec`, requests start on a fixed schedule (open loop) instead of back to back. */
+export async function runLoad({
+  origin,
+  concurrency,
+  durationMs,
+  maxRequests,
+  next,
+  expectStatus,
+  ratePerSec,
+}) {
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
   const latencies = [];
   let issued = 0;
@@ -21,8 +30,14 @@ export async function runLoad({ origin, concurrency, durationMs, maxRequests, ne
   async function worker() {
     for (;;) {
       if (issued >= maxRequests || performance.now() > deadline) return;
-      const spec = next(issued++);
+      const index = issued++;
+      const spec = next(index);
       if (!spec) return;
+      if (ratePerSec) {
+        const startAt = started + (index * 1000) / ratePerSec;
+        const wait = startAt - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
       const t0 = performance.now();
       const res = await pool.request(spec);
       await res.body.dump();

@@ -198,10 +198,10 @@ export class RegistryService
     const previous = this.state.instances.get(id);
     if (!previous) return null;
     if (persist) return this.updateInstance(previous, changes);
-    const change: StoreChange[] = [{ op: 'putInstance', instance: { ...previous, ...changes } }];
-    this.invalidateDiscovery(change);
-    this.state.apply(change);
-    return this.state.instances.get(id) ?? null;
+    const instance: InstanceRecord = { ...previous, ...changes };
+    this.discovery.touch(instance.serviceType);
+    this.state.apply([{ op: 'putInstance', instance }]);
+    return instance;
   }
 
   /** `POST /register`: a route to one backend URL. */

@@ -81,7 +81,7 @@ export async function waitFor<T>(
   probe: () => Promise<T> | T,
   timeoutMs = 5_000,
   everyMs = 25,
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await probe();
   while (!last) {
@@ -90,7 +90,7 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
     last = await probe();
   }
-  return last;
+  return last as NonNullable<T>;
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
