@@ -142,6 +142,7 @@ export const SETTINGS = {
     optionalDuration(1_000, 365 * 24 * HOUR),
   ),
   concurrency: setting('HEALTH_CHECK_CONCURRENCY', 64, integer(1, 10_000)),
+  proxyTimeout: setting('PROXY_TIMEOUT', 30_000, duration(1, HOUR)),
 };
 
 /** Top-level keys of the config file besides the settings above. */
@@ -244,6 +245,7 @@ export function parseSettings(sources: SettingsSources): Settings {
       concurrency: v.concurrency,
     },
     proxy: {
+      timeoutMs: v.proxyTimeout,
       routes: sections.routes as Settings['proxy']['routes'],
       apiKeys: sections.apiKeys as Settings['proxy']['apiKeys'],
       servicePermissions: sections.services as Settings['proxy']['servicePermissions'],

@@ -47,6 +47,8 @@ export interface ApiKeySpec {
 }
 
 export interface ProxySettings {
+  /** Backend timeout of a route that sets none. */
+  timeoutMs: number;
   /** Static routes from the config file: they can never be shadowed by registered ones. */
   routes: RouteSpec[];
   apiKeys: ApiKeySpec[];

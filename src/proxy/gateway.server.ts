@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { toErrorBody } from '../common/errors/error-body';
 import { serverConfig } from '../config/config.namespaces';
+import { ProxyHandler } from './proxy.handler';
 
 /** Slow or silent clients are cut off: Node's own defaults would keep them for a minute or more. */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -12,8 +12,7 @@ const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * The gateway listener: a plain node:http server, outside Nest's request pipeline, so the data plane
- * pays for no guard, pipe or interceptor. Routing arrives with the gateway issue; until then every
- * request is answered 404 in the contract's error shape.
+ * pays for no guard, pipe or interceptor. Every request goes to the ProxyHandler built at boot.
  */
 @Injectable()
 export class GatewayServer implements OnApplicationShutdown {
@@ -22,6 +21,7 @@ export class GatewayServer implements OnApplicationShutdown {
 
   constructor(
     @Inject(serverConfig.KEY) private readonly settings: ConfigType<typeof serverConfig>,
+    private readonly handler: ProxyHandler,
   ) {
     this.server = createServer(
       {
@@ -30,7 +30,7 @@ export class GatewayServer implements OnApplicationShutdown {
         headersTimeout: HEADERS_TIMEOUT_MS,
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       },
-      (request, response) => this.handle(request, response),
+      (request, response) => this.handler.handle(request, response),
     );
   }
 
@@ -53,16 +53,5 @@ export class GatewayServer implements OnApplicationShutdown {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     await closed;
-  }
-
-  private handle(request: IncomingMessage, response: ServerResponse): void {
-    const body = JSON.stringify(toErrorBody('ROUTE_NOT_FOUND', 'no route matches this request'));
-    request.resume();
-    response.writeHead(404, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'x-gateway': 'waypost',
-    });
-    response.end(body);
   }
 }

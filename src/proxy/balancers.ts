@@ -1,0 +1,169 @@
+import { LoadBalancer } from '../registry/routes/route.model';
+
+/** Pure load-balancing choices over the UP instances of a route's service. */
+
+export interface Backend {
+  id: string;
+  url: string;
+  weight: number;
+  zone: string | null;
+}
+
+export interface PickContext {
+  clientIp: string;
+  /** Requests in flight to a backend, for least_connections. */
+  inFlight(id: string): number;
+}
+
+export interface Balancer {
+  pick(candidates: readonly Backend[], context: PickContext): Backend | null;
+}
+
+/** FNV-1a with murmur3's finalizer: a well-spread 32-bit hash for rings and phases. */
+export function hash32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+class RoundRobin implements Balancer {
+  private next = 0;
+
+  pick(candidates: readonly Backend[]): Backend | null {
+    if (candidates.length === 0) return null;
+    this.next = (this.next + 1) % 0x7fffffff;
+    return candidates[this.next % candidates.length];
+  }
+}
+
+/** nginx's smooth weighted round robin: 3:1 gives a a b a, not a a a b. */
+class SmoothWeighted implements Balancer {
+  private readonly current = new Map<string, number>();
+
+  pick(candidates: readonly Backend[]): Backend | null {
+    if (candidates.length === 0) return null;
+    let total = 0;
+    let best: Backend | null = null;
+    let bestWeight = -Infinity;
+    for (const backend of candidates) {
+      const weight = (this.current.get(backend.id) ?? 0) + backend.weight;
+      this.current.set(backend.id, weight);
+      total += backend.weight;
+      if (weight > bestWeight) {
+        bestWeight = weight;
+        best = backend;
+      }
+    }
+    const chosen = best as Backend;
+    this.current.set(chosen.id, bestWeight - total);
+    if (this.current.size > candidates.length * 2) this.forgetGone(candidates);
+    return chosen;
+  }
+
+  private forgetGone(candidates: readonly Backend[]): void {
+    const live = new Set(candidates.map((c) => c.id));
+    for (const id of this.current.keys()) if (!live.has(id)) this.current.delete(id);
+  }
+}
+
+class LeastConnections implements Balancer {
+  private readonly tieBreak = new RoundRobin();
+
+  pick(candidates: readonly Backend[], context: PickContext): Backend | null {
+    if (candidates.length === 0) return null;
+    let least = Infinity;
+    const tied: Backend[] = [];
+    for (const backend of candidates) {
+      const load = context.inFlight(backend.id);
+      if (load < least) {
+        least = load;
+        tied.length = 0;
+      }
+      if (load === least) tied.push(backend);
+    }
+    return this.tieBreak.pick(tied);
+  }
+}
+
+class RandomChoice implements Balancer {
+  pick(candidates: readonly Backend[]): Backend | null {
+    return candidates.length === 0
+      ? null
+      : candidates[Math.floor(Math.random() * candidates.length)];
+  }
+}
+
+const VIRTUAL_NODES = 64;
+
+/**
+ * Consistent hashing of the client IP: when an instance comes or goes, only the clients that hashed
+ * to it move. The ring is rebuilt only when the set of candidates changes.
+ */
+class IpHash implements Balancer {
+  private ringKey = '';
+  private ring: { point: number; backend: Backend }[] = [];
+
+  pick(candidates: readonly Backend[], context: PickContext): Backend | null {
+    if (candidates.length === 0) return null;
+    const key = candidates.map((c) => c.id).join(',');
+    if (key !== this.ringKey) this.build(candidates, key);
+    const point = hash32(context.clientIp);
+    let low = 0;
+    let high = this.ring.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.ring[mid].point < point) low = mid + 1;
+      else high = mid;
+    }
+    return this.ring[low % this.ring.length].backend;
+  }
+
+  private build(candidates: readonly Backend[], key: string): void {
+    this.ring = candidates
+      .flatMap((backend) =>
+        Array.from({ length: VIRTUAL_NODES }, (_, i) => ({
+          point: hash32(`${backend.id}#${i}`),
+          backend,
+        })),
+      )
+      .sort((a, b) => a.point - b.point);
+    this.ringKey = key;
+  }
+}
+
+/** Prefers instances in the gateway's own zone; falls back to all when none of them is UP. */
+class ZoneAware implements Balancer {
+  private readonly inner = new RoundRobin();
+
+  constructor(private readonly zone: string | null) {}
+
+  pick(candidates: readonly Backend[]): Backend | null {
+    const local = this.zone === null ? [] : candidates.filter((c) => c.zone === this.zone);
+    return this.inner.pick(local.length > 0 ? local : candidates);
+  }
+}
+
+export function createBalancer(kind: LoadBalancer | undefined, zone: string | null): Balancer {
+  switch (kind) {
+    case 'weighted':
+      return new SmoothWeighted();
+    case 'least_connections':
+      return new LeastConnections();
+    case 'random':
+      return new RandomChoice();
+    case 'ip_hash':
+      return new IpHash();
+    case 'zone':
+      return new ZoneAware(zone);
+    default:
+      return new RoundRobin();
+  }
+}

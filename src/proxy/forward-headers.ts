@@ -1,0 +1,95 @@
+import { IncomingHttpHeaders } from 'node:http';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must set itself. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'x-api-key-name',
+  'expect',
+]);
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Names listed in a Connection header are hop-by-hop too, whatever they are. */
+function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+  const value = headers.connection;
+  if (typeof value !== 'string') return new Set();
+  return new Set(
+    value
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+export interface ForwardContext {
+  clientIp: string;
+  host: string;
+  requestId: string;
+  apiKeyName: string | null;
+}
+
+/** The client's request id when it is a sane token, else a new one. */
+export function requestIdOf(headers: IncomingHttpHeaders, generate: () => string): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : generate();
+}
+
+/**
+ * The header set the backend receives: the client's end-to-end headers, with X-Forwarded-For
+ * appended to (never replaced), X-Forwarded-Host/Proto, X-Request-Id and, on permission routes,
+ * X-Api-Key-Name. Built deliberately: undici refuses some hop-by-hop headers outright.
+ */
+export function upstreamHeaders(
+  headers: IncomingHttpHeaders,
+  context: ForwardContext,
+): Record<string, string | string[]> {
+  const listed = connectionListed(headers);
+  const result: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    result[name] = value;
+  }
+  const priorFor = listed.has('x-forwarded-for') ? undefined : headers['x-forwarded-for'];
+  const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor;
+  result['x-forwarded-for'] = prior ? `${prior}, ${context.clientIp}` : context.clientIp;
+  result['x-forwarded-host'] = context.host;
+  result['x-forwarded-proto'] = 'http';
+  result['x-request-id'] = context.requestId;
+  if (context.apiKeyName !== null) result['x-api-key-name'] = context.apiKeyName;
+  return result;
+}
+
+/** The backend's response headers without hop-by-hop ones, ready for writeHead. */
+export function downstreamHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
+  const listed = new Set(
+    typeof headers.connection === 'string'
+      ? headers.connection.split(',').map((n) => n.trim().toLowerCase())
+      : [],
+  );
+  const result: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || listed.has(name)) continue;
+    if (
+      name === 'connection' ||
+      name === 'keep-alive' ||
+      name === 'transfer-encoding' ||
+      name === 'proxy-connection' ||
+      name === 'trailer' ||
+      name === 'upgrade'
+    )
+      continue;
+    result[name] = value;
+  }
+  return result;
+}

@@ -1,0 +1,224 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { normalizeAddress } from '../auth/cidr';
+import { toErrorBody } from '../common/errors/error-body';
+import { ErrorCode } from '../common/errors/error-codes';
+import { proxyConfig } from '../config/config.namespaces';
+import { ApiKeys } from './api-keys';
+import { Backend } from './balancers';
+import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-headers';
+import { RouteMatch } from './route-table';
+import { RouteRuntime, RoutingService } from './routing.service';
+import { UpstreamPools } from './upstream-pools';
+import { gatewayPath, hostOf, PathRejection } from './request-target';
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  started: number;
+  requestId: string;
+  clientIp: string;
+  extraHeaders: Record<string, string>;
+}
+
+/**
+ * The data plane's one handler, built once at boot: match the precompiled route table, check the
+ * API key, take a rate-limit token, pick an UP instance, stream through that origin's keep-alive
+ * pool. No Nest guard, pipe or interceptor runs here.
+ */
+@Injectable()
+export class ProxyHandler {
+  private readonly logger = new Logger(ProxyHandler.name);
+  private readonly apiKeys: ApiKeys;
+  private readonly inFlight = new Map<string, number>();
+  private readonly inFlightOf = (id: string) => this.inFlight.get(id) ?? 0;
+
+  constructor(
+    private readonly routing: RoutingService,
+    private readonly pools: UpstreamPools,
+    @Inject(proxyConfig.KEY) private readonly settings: ConfigType<typeof proxyConfig>,
+  ) {
+    this.apiKeys = new ApiKeys(settings.apiKeys);
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const exchange: Exchange = {
+      req,
+      res,
+      started: performance.now(),
+      requestId: requestIdOf(req.headers, randomUUID),
+      clientIp: normalizeAddress(req.socket.remoteAddress ?? ''),
+      extraHeaders: {},
+    };
+    const host = hostOf(req);
+    const target = gatewayPath(req.url ?? '');
+    if (host === null)
+      return this.fail(exchange, 'VALIDATION_FAILED', 'missing or malformed Host header');
+    if (target instanceof PathRejection)
+      return this.fail(exchange, 'VALIDATION_FAILED', target.reason);
+    const method = req.method ?? 'GET';
+    const match = this.routing.match(host, target.path, method);
+    if (!match) return this.fail(exchange, 'ROUTE_NOT_FOUND', 'no route matches this request');
+    const { route } = match;
+
+    const permission = this.apiKeys.check(route.permission, req.headers['x-api-key']);
+    if (!permission.allowed) {
+      return permission.status === 401
+        ? this.fail(exchange, 'UNAUTHORIZED', 'this route needs a valid X-API-Key')
+        : this.fail(exchange, 'FORBIDDEN', `this API key lacks the permission ${route.permission}`);
+    }
+    const runtime = this.routing.runtimeOf(route);
+    if (runtime.limiter) {
+      const decision = runtime.limiter.take(runtime.perIp ? exchange.clientIp : '*', Date.now());
+      if (!decision.allowed) {
+        exchange.extraHeaders['retry-after'] = String(decision.retryAfterSec);
+        return this.fail(exchange, 'RATE_LIMITED', 'rate limit of this route exceeded');
+      }
+    }
+    exchange.extraHeaders = { ...(route.options.headers ?? {}) };
+    const upstreamPath = this.upstreamPath(match, target.path, target.query);
+    const headers = upstreamHeaders(req.headers, {
+      clientIp: exchange.clientIp,
+      host: req.headers.host ?? host,
+      requestId: exchange.requestId,
+      apiKeyName: permission.keyName,
+    });
+    const hasBody =
+      req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined;
+    const retry = route.options.retry;
+    const attempts = retry?.enabled && !hasBody && IDEMPOTENT.has(method) ? retry.max_attempts : 1;
+    this.attempt(
+      exchange,
+      match,
+      runtime,
+      { method, upstreamPath, headers, hasBody },
+      attempts,
+      new Set(),
+    );
+  }
+
+  private attempt(
+    exchange: Exchange,
+    match: RouteMatch,
+    runtime: RouteRuntime,
+    request: {
+      method: string;
+      upstreamPath: string;
+      headers: Record<string, string | string[]>;
+      hasBody: boolean;
+    },
+    attemptsLeft: number,
+    tried: Set<string>,
+  ): void {
+    const all = this.routing.candidates(match.route, runtime);
+    const fresh = all.filter((backend) => !tried.has(backend.id));
+    const backend = runtime.balancer.pick(fresh.length > 0 ? fresh : all, {
+      clientIp: exchange.clientIp,
+      inFlight: this.inFlightOf,
+    });
+    if (!backend)
+      return this.fail(exchange, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
+    tried.add(backend.id);
+    const { origin, basePath } = splitBackend(backend);
+    const timeout = match.route.options.timeout ?? this.settings.timeoutMs;
+    this.inFlight.set(backend.id, this.inFlightOf(backend.id) + 1);
+    const { res } = exchange;
+    this.pools.poolFor(origin).stream(
+      {
+        path: basePath + request.upstreamPath,
+        method: request.method,
+        headers: request.headers,
+        body: request.hasBody ? exchange.req : null,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      },
+      ({ statusCode, headers }) => {
+        res.writeHead(statusCode, {
+          ...downstreamHeaders(headers as Record<string, string | string[] | undefined>),
+          ...this.gatewayHeaders(exchange),
+        });
+        return res;
+      },
+      (error) => {
+        this.inFlight.set(backend.id, this.inFlightOf(backend.id) - 1);
+        if (!error) return;
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const code = (error as { code?: string }).code;
+        if (attemptsLeft > 1 && code !== 'UND_ERR_HEADERS_TIMEOUT') {
+          const backoff =
+            match.route.options.retry?.backoff === 'fixed' ? 50 : 50 * 2 ** tried.size;
+          setTimeout(
+            () => this.attempt(exchange, match, runtime, request, attemptsLeft - 1, tried),
+            backoff,
+          );
+          return;
+        }
+        if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+          return this.fail(
+            exchange,
+            'GATEWAY_TIMEOUT',
+            `the backend did not answer within ${timeout}ms`,
+          );
+        }
+        this.fail(
+          exchange,
+          'BAD_GATEWAY',
+          'the backend could not be reached or broke the connection',
+        );
+      },
+    );
+  }
+
+  private upstreamPath(match: RouteMatch, path: string, query: string): string {
+    if (!match.route.options.strip_prefix) return path + query;
+    const rest = path
+      .split('/')
+      .filter((s) => s.length > 0)
+      .slice(match.prefixDepth);
+    return '/' + rest.join('/') + query;
+  }
+
+  private gatewayHeaders(exchange: Exchange): Record<string, string> {
+    return {
+      ...exchange.extraHeaders,
+      'x-request-id': exchange.requestId,
+      'x-gateway': 'waypost',
+      'server-timing': `gateway;dur=${(performance.now() - exchange.started).toFixed(1)}`,
+    };
+  }
+
+  private fail(exchange: Exchange, code: ErrorCode, message: string): void {
+    const { req, res } = exchange;
+    const error = toErrorBody(code, message);
+    const body = JSON.stringify(error);
+    // Whatever the client is still sending is not wanted: drain it so the connection can be reused.
+    req.resume();
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(error.statusCode, {
+      ...this.gatewayHeaders(exchange),
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+    if (code === 'BAD_GATEWAY' || code === 'GATEWAY_TIMEOUT')
+      this.logger.debug(`${exchange.requestId}: ${message}`);
+  }
+}
+
+/** Origin and base path of a backend URL (an instance may live under a path). */
+function splitBackend(backend: Backend): { origin: string; basePath: string } {
+  const url = new URL(backend.url);
+  return {
+    origin: url.origin,
+    basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, ''),
+  };
+}

@@ -1,0 +1,45 @@
+import { IncomingMessage } from 'node:http';
+
+export class PathRejection {
+  constructor(readonly reason: string) {}
+}
+
+const HOST = /^[a-z0-9.-]{1,253}$/;
+
+/** The request's host, lower-case and without port; null when missing, repeated or malformed. */
+export function hostOf(req: IncomingMessage): string | null {
+  const raw = req.headers.host;
+  if (typeof raw !== 'string') return null;
+  // Node keeps the first of several Host headers; two Hosts are ambiguous, so none is trusted.
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    if (req.rawHeaders[i].toLowerCase() === 'host') hosts++;
+  if (hosts !== 1) return null;
+  const host = raw.toLowerCase().replace(/:\d{1,5}$/, '');
+  if (host.startsWith('[')) return host.endsWith(']') ? host : null;
+  return HOST.test(host) ? host : null;
+}
+
+/**
+ * Splits an origin-form request target into path and query. Refuses what could re-target the request
+ * past routing: absolute-form targets, dot segments (plain or percent-encoded), backslashes, NUL.
+ */
+export function gatewayPath(target: string): { path: string; query: string } | PathRejection {
+  if (!target.startsWith('/'))
+    return new PathRejection('request target must be a path (origin-form)');
+  const q = target.indexOf('?');
+  const path = q < 0 ? target : target.slice(0, q);
+  const query = q < 0 ? '' : target.slice(q);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return new PathRejection('path has malformed percent-encoding');
+  }
+  if (decoded.includes('\\') || decoded.includes('\0'))
+    return new PathRejection('path contains a forbidden character');
+  if (decoded.split('/').some((segment) => segment === '.' || segment === '..')) {
+    return new PathRejection('path contains dot segments');
+  }
+  return { path, query };
+}

@@ -1,0 +1,98 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { OnEvent } from '@nestjs/event-emitter';
+import { FixedWindowRateLimiter } from '../auth/rate-limiter';
+import { serverConfig } from '../config/config.namespaces';
+import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS } from '../registry/registry.events';
+import { RegistryService } from '../registry/registry.service';
+import { RouteRecord } from '../registry/routes/route.model';
+import { Backend, Balancer, createBalancer } from './balancers';
+import { RouteMatch, RouteTable } from './route-table';
+
+/** What a route needs at request time, built once per route version. */
+export interface RouteRuntime {
+  balancer: Balancer;
+  limiter: FixedWindowRateLimiter | null;
+  perIp: boolean;
+  /** For a route to one backend URL: that backend, always a candidate. */
+  backend: Backend | null;
+}
+
+/**
+ * The gateway's view of the registry: the compiled route table and the UP instances of each
+ * service, both rebuilt the moment the registry announces a change — no polling, so a route or an
+ * instance that goes is out of the very next request.
+ */
+@Injectable()
+export class RoutingService implements OnModuleInit {
+  private table = new RouteTable([]);
+  private readonly upByService = new Map<string, Backend[]>();
+  private readonly runtimes = new Map<string, { route: RouteRecord; runtime: RouteRuntime }>();
+
+  constructor(
+    private readonly registry: RegistryService,
+    @Inject(serverConfig.KEY) private readonly server: ConfigType<typeof serverConfig>,
+  ) {}
+
+  onModuleInit(): void {
+    this.rebuildTable();
+    for (const type of this.registry.serviceTypes()) this.refreshService(type);
+  }
+
+  match(host: string, path: string, method: string): RouteMatch | null {
+    return this.table.match(host, path, method);
+  }
+
+  /** UP instances of the route's service, or its one backend. */
+  candidates(route: RouteRecord, runtime: RouteRuntime): readonly Backend[] {
+    if (runtime.backend) return [runtime.backend];
+    return 'service' in route.target ? (this.upByService.get(route.target.service) ?? []) : [];
+  }
+
+  runtimeOf(route: RouteRecord): RouteRuntime {
+    const known = this.runtimes.get(route.id);
+    if (known && known.route === route) return known.runtime;
+    const limit = route.options.rate_limit;
+    const runtime: RouteRuntime = {
+      balancer: createBalancer(route.options.load_balancer, this.server.zone),
+      limiter: limit?.enabled ? new FixedWindowRateLimiter(limit.requests_per_min, 60_000) : null,
+      perIp: limit?.per_ip ?? true,
+      backend:
+        'backend' in route.target
+          ? { id: route.id, url: route.target.backend, weight: 1, zone: null }
+          : null,
+    };
+    this.runtimes.set(route.id, { route, runtime });
+    return runtime;
+  }
+
+  @OnEvent(REGISTRY_EVENTS.routeAdded)
+  @OnEvent(REGISTRY_EVENTS.routeRemoved)
+  rebuildTable(): void {
+    const routes = [...this.registry.configRoutes(), ...this.registry.registeredRoutes()];
+    this.table = new RouteTable(routes);
+    const live = new Set(routes.map((r) => r.id));
+    for (const id of this.runtimes.keys()) if (!live.has(id)) this.runtimes.delete(id);
+  }
+
+  @OnEvent(REGISTRY_EVENTS.instanceRegistered)
+  @OnEvent(REGISTRY_EVENTS.instanceRemoved)
+  onInstance({ instance }: InstanceEvent): void {
+    this.refreshService(instance.serviceType);
+  }
+
+  @OnEvent(REGISTRY_EVENTS.instanceUpdated)
+  onInstanceUpdated({ instance, previous }: InstanceUpdatedEvent): void {
+    this.refreshService(instance.serviceType);
+    if (previous.serviceType !== instance.serviceType) this.refreshService(previous.serviceType);
+  }
+
+  private refreshService(serviceType: string): void {
+    const up = this.registry
+      .instancesOf(serviceType)
+      .filter((i) => i.status === 'UP')
+      .map((i) => ({ id: i.id, url: i.url, weight: i.weight, zone: i.zone }));
+    if (up.length > 0) this.upByService.set(serviceType, up);
+    else this.upByService.delete(serviceType);
+  }
+}
