@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are whatever the server sent */
+import { request } from 'undici';
 /** Small JSON-over-HTTP client for the tests: real requests, status, headers and parsed body. */
 export interface JsonResponse<T = any> {
   status: number;
@@ -35,3 +36,27 @@ export const instanceHeaders = (id: string, token: string) => ({
   'x-service-id': id,
   'x-service-token': token,
 });
+
+/**
+ * GET or any bodiless request through undici's `request`, which, unlike fetch, may set Host: the
+ * gateway routes by it.
+ */
+export async function send<T = any>(
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse<T>> {
+  const response = await request(url, { method: method as 'GET', headers });
+  const text = await response.body.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const fetchHeaders = new Headers();
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (typeof value === 'string') fetchHeaders.set(name, value);
+  }
+  return { status: response.statusCode, headers: fetchHeaders, body: parsed as T, text };
+}

@@ -1,0 +1,460 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { aCompatRoute, aRegistration, aServiceRegistration } from '../factories';
+import { EchoBackend, startEchoBackend } from './helpers/echo-backend';
+import { waitFor } from './helpers/fake-service';
+import { bearer, call, send } from './helpers/http';
+import { ADMIN_KEY, REGISTRATION_KEY, RunningWaypost, startWaypost } from './helpers/start-waypost';
+
+const READ_KEY = 'reader-key-0123456789abcdef';
+const WRITE_KEY = 'writer-key-0123456789abcdef';
+
+/** Sends raw bytes to the gateway and answers the raw response (for requests fetch refuses to send). */
+function raw(gateway: string, request: string): Promise<string> {
+  const { port } = new URL(gateway);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+describe('gateway', () => {
+  let wp: RunningWaypost;
+  const backends: EchoBackend[] = [];
+  const key = bearer(REGISTRATION_KEY);
+
+  beforeAll(async () => {
+    wp = await startWaypost(
+      {
+        HEALTH_CHECK_INTERVAL: '200ms',
+        HEALTH_CHECK_TIMEOUT: '150ms',
+        TRUSTED_NETWORKS: '127.0.0.1/32',
+      },
+      {
+        apiKeys: [
+          { name: 'reader', key: READ_KEY, permissions: ['comments:read'] },
+          { name: 'writer', key: WRITE_KEY, permissions: ['comments:read', 'comments:write'] },
+        ],
+        services: { sagjan: { permissions: ['comments:read', 'comments:write'] } },
+      },
+    );
+  });
+  afterAll(async () => {
+    await wp.cleanup();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  async function backend(name: string): Promise<EchoBackend> {
+    const started = await startEchoBackend(name);
+    backends.push(started);
+    return started;
+  }
+
+  async function registerInstance(body: Record<string, unknown>): Promise<string> {
+    const response = await call('POST', `${wp.admin}/service`, { headers: key, body });
+    expect(response.status).toBe(201);
+    const id = response.body.id as string;
+    await waitFor(
+      async () =>
+        (await call('GET', `${wp.admin}/service/${id}`, { headers: bearer(ADMIN_KEY) })).body
+          .status === 'UP',
+    );
+    return id;
+  }
+
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    send('GET', `${wp.gateway}${path}`, headers);
+
+  it('routes /register traffic by Host and path with the contract headers both ways', async () => {
+    const api = await backend('api-v2');
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({
+        backend: api.url,
+        options: { headers: { 'cache-control': 'no-store' } },
+      }),
+    });
+    const answer = await get('/v2/users/7?expand=1', {
+      host: 'api.example.com',
+      'x-forwarded-for': '203.0.113.9',
+      'x-request-id': 'client-id-1',
+      'x-api-key-name': 'forged',
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      backend: 'api-v2',
+      method: 'GET',
+      url: '/v2/users/7?expand=1',
+    });
+    expect(answer.body.headers).toMatchObject({
+      'x-forwarded-for': '203.0.113.9, 127.0.0.1',
+      'x-forwarded-host': 'api.example.com',
+      'x-forwarded-proto': 'http',
+      'x-request-id': 'client-id-1',
+    });
+    expect(answer.body.headers['x-api-key-name']).toBeUndefined();
+    expect(answer.headers.get('x-request-id')).toBe('client-id-1');
+    expect(answer.headers.get('x-gateway')).toBe('waypost');
+    expect(answer.headers.get('server-timing')).toMatch(/^gateway;dur=\d+(\.\d+)?$/);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect((await get('/v2/users', { host: 'other.example.com' })).status).toBe(404);
+    expect((await get('/v2x', { host: 'api.example.com' })).status).toBe(404);
+    const fresh = await get('/v2', { host: 'api.example.com' });
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('enforces route permissions with API keys and names the key to the backend', async () => {
+    const sagjan = await backend('sagjan');
+    const registered = await call('POST', `${wp.admin}/internal/register-service`, {
+      headers: key,
+      body: aServiceRegistration({
+        url: sagjan.url,
+        routes: [
+          { method: 'GET', path: '/api/comments/*', permission: 'comments:read' },
+          { method: 'POST', path: '/api/comments/*', permission: 'comments:write' },
+        ],
+      }),
+    });
+    await waitFor(
+      async () =>
+        (
+          await call('GET', `${wp.admin}/service/${registered.body.serviceId}`, {
+            headers: bearer(ADMIN_KEY),
+          })
+        ).body.status === 'UP',
+    );
+    expect((await get('/api/comments/1')).status).toBe(401);
+    expect((await get('/api/comments/1', { 'x-api-key': 'wrong-key-0123456789' })).status).toBe(
+      401,
+    );
+    const read = await get('/api/comments/1/likes', {
+      'x-api-key': READ_KEY,
+      'x-api-key-name': 'forged',
+    });
+    expect(read.status).toBe(200);
+    expect(read.body.headers['x-api-key-name']).toBe('reader');
+    const denied = await call('POST', `${wp.gateway}/api/comments/1`, {
+      headers: { 'x-api-key': READ_KEY },
+      body: { text: 'hi' },
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({ statusCode: 403, error: 'forbidden' });
+    const written = await call('POST', `${wp.gateway}/api/comments/1`, {
+      headers: { 'x-api-key': WRITE_KEY },
+      body: { text: 'hi' },
+    });
+    expect(written.status).toBe(200);
+    expect(written.body.headers['x-api-key-name']).toBe('writer');
+    expect(
+      (
+        await call('DELETE', `${wp.gateway}/api/comments/1`, {
+          headers: { 'x-api-key': WRITE_KEY },
+        })
+      ).status,
+    ).toBe(404);
+  });
+
+  it('balances round robin within 10% over 300 requests, weighted 3:1, and ip_hash stable', async () => {
+    const three = await Promise.all(['rr-a', 'rr-b', 'rr-c'].map(backend));
+    for (const b of three)
+      await registerInstance(
+        aRegistration({
+          serviceType: 'rr',
+          port: b.port,
+          healthCheck: { type: 'http' },
+          routes: [{ path: '/rr' }],
+        }),
+      );
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 300; i++) {
+      const name = (await get('/rr')).body.backend as string;
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
+    for (const name of ['rr-a', 'rr-b', 'rr-c'])
+      expect(Math.abs(counts[name] - 100)).toBeLessThanOrEqual(10);
+
+    const [heavy, light] = await Promise.all(['w-heavy', 'w-light'].map(backend));
+    await registerInstance(
+      aRegistration({
+        serviceType: 'weighted',
+        port: heavy.port,
+        weight: 3,
+        healthCheck: { type: 'http' },
+        routes: [{ path: '/w', load_balancer: 'weighted' }],
+      }),
+    );
+    await registerInstance(
+      aRegistration({
+        serviceType: 'weighted',
+        port: light.port,
+        weight: 1,
+        healthCheck: { type: 'http' },
+        routes: [{ path: '/w', load_balancer: 'weighted' }],
+      }),
+    );
+    const weighted: Record<string, number> = {};
+    for (let i = 0; i < 200; i++) {
+      const name = (await get('/w')).body.backend as string;
+      weighted[name] = (weighted[name] ?? 0) + 1;
+    }
+    expect(weighted).toEqual({ 'w-heavy': 150, 'w-light': 50 });
+
+    const sticky = await Promise.all(['ip-a', 'ip-b', 'ip-c'].map(backend));
+    for (const b of sticky)
+      await registerInstance(
+        aRegistration({
+          serviceType: 'sticky',
+          port: b.port,
+          healthCheck: { type: 'http' },
+          routes: [{ path: '/ip', load_balancer: 'ip_hash' }],
+        }),
+      );
+    const first = (await get('/ip')).body.backend;
+    for (let i = 0; i < 20; i++) expect((await get('/ip')).body.backend).toBe(first);
+  });
+
+  it('sends nothing to DOWN or MAINTENANCE instances, 503 when none is UP', async () => {
+    const [a, b] = await Promise.all(['hm-a', 'hm-b'].map(backend));
+    const idA = await registerInstance(
+      aRegistration({
+        serviceType: 'hm',
+        port: a.port,
+        healthCheck: { type: 'http' },
+        routes: [{ path: '/hm' }],
+      }),
+    );
+    const idB = await registerInstance(
+      aRegistration({
+        serviceType: 'hm',
+        port: b.port,
+        healthCheck: { type: 'http' },
+        routes: [{ path: '/hm' }],
+      }),
+    );
+    await call('PATCH', `${wp.admin}/service/${idA}`, {
+      headers: bearer(ADMIN_KEY),
+      body: { status: 'MAINTENANCE' },
+    });
+    for (let i = 0; i < 10; i++) expect((await get('/hm')).body.backend).toBe('hm-b');
+    await b.close();
+    await waitFor(
+      async () =>
+        (await call('GET', `${wp.admin}/service/${idB}`, { headers: bearer(ADMIN_KEY) })).body
+          .status === 'DOWN',
+    );
+    const none = await get('/hm');
+    expect(none.status).toBe(503);
+    expect(none.body).toMatchObject({ statusCode: 503, error: 'service unavailable' });
+  });
+
+  it('answers 504 for a hanging backend, 502 for a refused one, and retries to a healthy instance', async () => {
+    const slow = await backend('slow');
+    slow.hang = true;
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({
+        host: 'slow.example.com',
+        path: '/',
+        backend: slow.url,
+        options: { timeout: '200ms' },
+      }),
+    });
+    const timedOut = await get('/anything', { host: 'slow.example.com' });
+    expect(timedOut.status).toBe(504);
+    expect(timedOut.body).toMatchObject({ statusCode: 504, error: 'gateway timeout' });
+
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({ host: 'dead.example.com', path: '/', backend: 'http://127.0.0.1:1' }),
+    });
+    const refused = await get('/x', { host: 'dead.example.com' });
+    expect(refused.status).toBe(502);
+    expect(refused.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1:1/);
+
+    const alive = await backend('retry-alive');
+    const doomed = await backend('retry-doomed');
+    const route = { path: '/retry', retry: { enabled: true, max_attempts: 2, backoff: 'fixed' } };
+    await registerInstance(
+      aRegistration({
+        serviceType: 'retry',
+        port: alive.port,
+        healthCheck: { type: 'http', interval: '60s' },
+        routes: [route],
+      }),
+    );
+    await registerInstance(
+      aRegistration({
+        serviceType: 'retry',
+        port: doomed.port,
+        healthCheck: { type: 'http', interval: '60s' },
+        routes: [route],
+      }),
+    );
+    await doomed.close(); // still UP in the registry until its next check
+    for (let i = 0; i < 6; i++) {
+      const answer = await get('/retry');
+      expect(answer.status).toBe(200);
+      expect(answer.body.backend).toBe('retry-alive');
+    }
+  });
+
+  it('answers 429 with Retry-After past the route rate limit', async () => {
+    const limited = await backend('limited');
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({
+        host: 'limited.example.com',
+        path: '/',
+        backend: limited.url,
+        options: { rate_limit: { requests_per_min: 3 } },
+      }),
+    });
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await get('/', { host: 'limited.example.com' })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const last = await get('/', { host: 'limited.example.com' });
+    expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('strips the literal prefix when the route says so', async () => {
+    const stripped = await backend('stripped');
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({
+        host: 'strip.example.com',
+        path: '/svc/v1',
+        backend: stripped.url,
+        options: { strip_prefix: true },
+      }),
+    });
+    expect((await get('/svc/v1/items/3?q=1', { host: 'strip.example.com' })).body.url).toBe(
+      '/items/3?q=1',
+    );
+  });
+
+  it('streams POST bodies byte for byte on kept-alive connections, 100 MiB both ways', async () => {
+    const sink = await backend('sink');
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({ host: 'upload.example.com', path: '/', backend: sink.url }),
+    });
+    const pool = new Pool(wp.gateway, { connections: 1 });
+    try {
+      for (const size of [0, 1, 1024, 65_537, 1_048_576]) {
+        const body = randomBytes(size);
+        const response = await pool.request({
+          path: '/up',
+          method: 'POST',
+          headers: { host: 'upload.example.com', 'content-type': 'application/octet-stream' },
+          body,
+        });
+        const seen = (await response.body.json()) as { bytes: number; sha256: string };
+        expect(seen.bytes).toBe(size);
+        expect(seen.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+      }
+      // 100 MiB, generated as a stream: nothing holds it whole.
+      const chunk = randomBytes(1024 * 1024);
+      const hash = createHash('sha256');
+      async function* hundredMiB() {
+        for (let i = 0; i < 100; i++) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      }
+      const big = await pool.request({
+        path: '/big',
+        method: 'PUT',
+        headers: { host: 'upload.example.com' },
+        body: Readable.from(hundredMiB()),
+      });
+      const seen = (await big.body.json()) as { bytes: number; sha256: string };
+      expect(seen.bytes).toBe(100 * 1024 * 1024);
+      expect(seen.sha256).toBe(hash.digest('hex'));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses hostile request targets and headers without re-targeting the backend', async () => {
+    const guarded = await backend('guarded');
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({ host: 'guard.example.com', path: '/v2', backend: guarded.url }),
+    });
+    const before = guarded.seen.length;
+    const status = (answer: string) => Number(answer.split(' ')[1]);
+    expect(
+      status(
+        await raw(
+          wp.gateway,
+          'GET /v2/../admin HTTP/1.1\r\nHost: guard.example.com\r\nConnection: close\r\n\r\n',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(
+          wp.gateway,
+          'GET /v2/%2e%2e/admin HTTP/1.1\r\nHost: guard.example.com\r\nConnection: close\r\n\r\n',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(
+          wp.gateway,
+          'GET http://evil.example.com/v2 HTTP/1.1\r\nHost: guard.example.com\r\nConnection: close\r\n\r\n',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(
+          wp.gateway,
+          'GET /v2 HTTP/1.1\r\nHost: guard.example.com\r\nHost: evil.example.com\r\nConnection: close\r\n\r\n',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(
+          wp.gateway,
+          'POST /v2 HTTP/1.1\r\nHost: guard.example.com\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\n\r\n',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(
+          wp.gateway,
+          'POST /v2 HTTP/1.1\r\nHost: guard.example.com\r\nContent-Length: 4\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcd',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(
+          wp.gateway,
+          `GET /v2 HTTP/1.1\r\nHost: guard.example.com\r\nX-Big: ${'a'.repeat(20_000)}\r\nConnection: close\r\n\r\n`,
+        ),
+      ),
+    ).toBe(431);
+    expect(guarded.seen.length).toBe(before);
+
+    // Connection may not strip the gateway's own X-Forwarded-For: the backend still learns the client.
+    const hidden = await raw(
+      wp.gateway,
+      'GET /v2/x HTTP/1.1\r\nHost: guard.example.com\r\nConnection: close, X-Forwarded-For\r\nX-Forwarded-For: 10.9.9.9\r\n\r\n',
+    );
+    expect(status(hidden)).toBe(200);
+    const seen = guarded.seen[guarded.seen.length - 1];
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers.connection).not.toMatch(/x-forwarded-for/i);
+  });
+});
