@@ -14,7 +14,7 @@ import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS } from '../registr
 import { RegistryService } from '../registry/registry.service';
 import { nextDue, phaseOf } from './check-schedule';
 import { DueQueue } from './due-queue';
-import { HEALTH_EVENTS } from './health-monitor.events';
+import { HEALTH_EVENTS, UpstreamFailedEvent } from './health-monitor.events';
 import {
   applyCheck,
   applyHeartbeat,
@@ -108,6 +108,24 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       this.scheduleFirst(instance);
     }
     this.pump();
+  }
+
+  /**
+   * Passive check: the gateway could not reach an instance. It counts as a failed check, so a dead
+   * instance goes DOWN after UNHEALTHY_THRESHOLD such failures instead of waiting for its next check.
+   */
+  @OnEvent(HEALTH_EVENTS.upstreamFailed)
+  onUpstreamFailed({ instanceId, error }: UpstreamFailedEvent): void {
+    const instance = this.registry.instancesById(instanceId);
+    if (!instance || instance.status === 'MAINTENANCE' || instance.healthCheck.type === 'none')
+      return;
+    const outcome: CheckOutcome = { ok: false, responseTimeMs: 0, error: `live traffic: ${error}` };
+    const after = this.record(
+      instance,
+      applyCheck(instance, outcome, this.settings, new Date().toISOString()),
+      outcome,
+    );
+    if (after?.status === 'DOWN' && !after.checksStopped) this.scheduleNext(after);
   }
 
   private scheduleFirst(instance: InstanceRecord): void {

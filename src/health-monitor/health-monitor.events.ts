@@ -6,7 +6,14 @@ export const HEALTH_EVENTS = {
   checkPassed: 'healthCheckPassed',
   checkFailed: 'healthCheckFailed',
   statusChanged: 'instanceStatusChanged',
+  /** Emitted by the gateway: live traffic could not reach an instance (passive check). */
+  upstreamFailed: 'upstreamFailed',
 } as const;
+
+export interface UpstreamFailedEvent {
+  instanceId: string;
+  error: string;
+}
 
 export interface HealthCheckEvent {
   instance: InstanceRecord;

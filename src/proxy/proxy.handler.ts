@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeAddress } from '../auth/cidr';
 import { toErrorBody } from '../common/errors/error-body';
 import { ErrorCode } from '../common/errors/error-codes';
 import { proxyConfig } from '../config/config.namespaces';
+import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
 import { ApiKeys } from './api-keys';
 import { Backend } from './balancers';
 import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-headers';
@@ -40,6 +42,7 @@ export class ProxyHandler {
   constructor(
     private readonly routing: RoutingService,
     private readonly pools: UpstreamPools,
+    private readonly events: EventEmitter2,
     @Inject(proxyConfig.KEY) private readonly settings: ConfigType<typeof proxyConfig>,
   ) {
     this.apiKeys = new ApiKeys(settings.apiKeys);
@@ -116,19 +119,31 @@ export class ProxyHandler {
     attemptsLeft: number,
     tried: Set<string>,
   ): void {
+    const now = Date.now();
+    const breakers = runtime.breakers;
     const all = this.routing.candidates(match.route, runtime);
-    const fresh = all.filter((backend) => !tried.has(backend.id));
-    const backend = runtime.balancer.pick(fresh.length > 0 ? fresh : all, {
+    const closed = breakers ? all.filter((b) => breakers.available(b.id, now)) : all;
+    if (all.length > 0 && closed.length === 0) {
+      return this.fail(
+        exchange,
+        'SERVICE_UNAVAILABLE',
+        'every instance of this route has its circuit open',
+      );
+    }
+    const fresh = closed.filter((backend) => !tried.has(backend.id));
+    const backend = runtime.balancer.pick(fresh.length > 0 ? fresh : closed, {
       clientIp: exchange.clientIp,
       inFlight: this.inFlightOf,
     });
     if (!backend)
       return this.fail(exchange, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
+    breakers?.allow(backend.id, now);
     tried.add(backend.id);
     const { origin, basePath } = splitBackend(backend);
     const timeout = match.route.options.timeout ?? this.settings.timeoutMs;
     this.inFlight.set(backend.id, this.inFlightOf(backend.id) + 1);
     const { res } = exchange;
+    let upstreamStatus = 0;
     this.pools.poolFor(origin).stream(
       {
         path: basePath + request.upstreamPath,
@@ -139,6 +154,7 @@ export class ProxyHandler {
         bodyTimeout: timeout,
       },
       ({ statusCode, headers }) => {
+        upstreamStatus = statusCode;
         res.writeHead(statusCode, {
           ...downstreamHeaders(headers as Record<string, string | string[] | undefined>),
           ...this.gatewayHeaders(exchange),
@@ -147,12 +163,23 @@ export class ProxyHandler {
       },
       (error) => {
         this.inFlight.set(backend.id, this.inFlightOf(backend.id) - 1);
+        if (breakers) {
+          if (error || upstreamStatus >= 500) breakers.failure(backend.id, Date.now());
+          else breakers.success(backend.id);
+        }
         if (!error) return;
+        const code = (error as { code?: string }).code;
+        // Live traffic that cannot reach an instance counts toward its health before the next check.
+        if (!runtime.backend && !res.headersSent) {
+          this.events.emit(HEALTH_EVENTS.upstreamFailed, {
+            instanceId: backend.id,
+            error: code ?? 'failed',
+          });
+        }
         if (res.headersSent) {
           res.destroy();
           return;
         }
-        const code = (error as { code?: string }).code;
         if (attemptsLeft > 1 && code !== 'UND_ERR_HEADERS_TIMEOUT') {
           const backoff =
             match.route.options.retry?.backoff === 'fixed' ? 50 : 50 * 2 ** tried.size;

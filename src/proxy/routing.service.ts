@@ -7,6 +7,7 @@ import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS } from '../registr
 import { RegistryService } from '../registry/registry.service';
 import { RouteRecord } from '../registry/routes/route.model';
 import { Backend, Balancer, createBalancer } from './balancers';
+import { CircuitBreakers } from './circuit-breaker';
 import { RouteMatch, RouteTable } from './route-table';
 
 /** What a route needs at request time, built once per route version. */
@@ -16,6 +17,7 @@ export interface RouteRuntime {
   perIp: boolean;
   /** For a route to one backend URL: that backend, always a candidate. */
   backend: Backend | null;
+  breakers: CircuitBreakers | null;
 }
 
 /**
@@ -53,10 +55,14 @@ export class RoutingService implements OnModuleInit {
     const known = this.runtimes.get(route.id);
     if (known && known.route === route) return known.runtime;
     const limit = route.options.rate_limit;
+    const breaker = route.options.circuit_breaker;
     const runtime: RouteRuntime = {
       balancer: createBalancer(route.options.load_balancer, this.server.zone),
       limiter: limit?.enabled ? new FixedWindowRateLimiter(limit.requests_per_min, 60_000) : null,
       perIp: limit?.per_ip ?? true,
+      breakers: breaker?.enabled
+        ? new CircuitBreakers(breaker.failure_threshold, breaker.timeout)
+        : null,
       backend:
         'backend' in route.target
           ? { id: route.id, url: route.target.backend, weight: 1, zone: null }

@@ -303,6 +303,63 @@ describe('gateway', () => {
     }
   });
 
+  it('opens the circuit after failure_threshold failures and half-opens after its timeout', async () => {
+    const shaky = await backend('shaky');
+    shaky.status = 500;
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({
+        host: 'shaky.example.com',
+        path: '/',
+        backend: shaky.url,
+        options: { circuit_breaker: { failure_threshold: 2, timeout: '300ms' } },
+      }),
+    });
+    const host = { host: 'shaky.example.com' };
+    expect((await get('/a', host)).status).toBe(500);
+    expect((await get('/b', host)).status).toBe(500);
+    const hits = shaky.seen.length;
+    const open = await get('/c', host);
+    expect(open.status).toBe(503);
+    expect(open.body.message).toMatch(/circuit open/);
+    expect(shaky.seen.length).toBe(hits); // nothing reached the backend
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    shaky.status = 200;
+    expect((await get('/trial', host)).status).toBe(200); // the half-open trial
+    expect((await get('/after', host)).status).toBe(200); // closed again
+    expect(shaky.seen.length).toBe(hits + 2);
+  });
+
+  it('counts failures of live traffic toward health: a dead instance goes DOWN before its next check', async () => {
+    const dying = await backend('dying');
+    const spare = await backend('spare');
+    const route = { path: '/passive' };
+    const dyingId = await registerInstance(
+      aRegistration({
+        serviceType: 'passive',
+        port: dying.port,
+        healthCheck: { type: 'http', interval: '60s' },
+        routes: [route],
+      }),
+    );
+    await registerInstance(
+      aRegistration({
+        serviceType: 'passive',
+        port: spare.port,
+        healthCheck: { type: 'http', interval: '60s' },
+        routes: [route],
+      }),
+    );
+    await dying.close();
+    for (let i = 0; i < 8; i++) await get('/passive');
+    const instance = (
+      await call('GET', `${wp.admin}/service/${dyingId}`, { headers: bearer(ADMIN_KEY) })
+    ).body;
+    expect(instance.status).toBe('DOWN');
+    expect(instance.lastError).toMatch(/^live traffic/);
+    for (let i = 0; i < 5; i++) expect((await get('/passive')).body.backend).toBe('spare');
+  });
+
   it('answers 429 with Retry-After past the route rate limit', async () => {
     const limited = await backend('limited');
     await call('POST', `${wp.admin}/register`, {

@@ -20,12 +20,14 @@ export interface EchoBackend {
   port: number;
   seen: Seen[];
   hang: boolean;
+  /** Status of every answer but /health. */
+  status: number;
   close(): Promise<void>;
 }
 
 export async function startEchoBackend(name: string): Promise<EchoBackend> {
   const sockets = new Set<Socket>();
-  const backend = { name, seen: [] as Seen[], hang: false } as EchoBackend;
+  const backend = { name, seen: [] as Seen[], hang: false, status: 200 } as EchoBackend;
   const server: Server = createServer((req, res) => {
     const hash = createHash('sha256');
     let bytes = 0;
@@ -44,7 +46,7 @@ export async function startEchoBackend(name: string): Promise<EchoBackend> {
       backend.seen.push(seen);
       if (backend.hang && req.url !== '/health') return;
       const body = JSON.stringify({ backend: name, ...seen });
-      res.writeHead(200, {
+      res.writeHead(req.url === '/health' ? 200 : backend.status, {
         'content-type': 'application/json',
         'x-backend': name,
         'content-length': Buffer.byteLength(body),
