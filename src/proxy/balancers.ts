@@ -9,6 +9,22 @@ export interface Backend {
   zone: string | null;
 }
 
+/** A backend with its URL split once, when the gateway learns of it, not per request. */
+export interface Upstream extends Backend {
+  origin: string;
+  /** Path the backend lives under ('' for none), prefixed to every forwarded path. */
+  basePath: string;
+}
+
+export function toUpstream(backend: Backend): Upstream {
+  const url = new URL(backend.url);
+  return {
+    ...backend,
+    origin: url.origin,
+    basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, ''),
+  };
+}
+
 export interface PickContext {
   clientIp: string;
   /** Requests in flight to a backend, for least_connections. */
@@ -16,7 +32,7 @@ export interface PickContext {
 }
 
 export interface Balancer {
-  pick(candidates: readonly Backend[], context: PickContext): Backend | null;
+  pick<T extends Backend>(candidates: readonly T[], context: PickContext): T | null;
 }
 
 /** FNV-1a with murmur3's finalizer: a well-spread 32-bit hash for rings and phases. */
@@ -37,7 +53,7 @@ export function hash32(text: string): number {
 class RoundRobin implements Balancer {
   private next = 0;
 
-  pick(candidates: readonly Backend[]): Backend | null {
+  pick<T extends Backend>(candidates: readonly T[]): T | null {
     if (candidates.length === 0) return null;
     this.next = (this.next + 1) % 0x7fffffff;
     return candidates[this.next % candidates.length];
@@ -48,10 +64,10 @@ class RoundRobin implements Balancer {
 class SmoothWeighted implements Balancer {
   private readonly current = new Map<string, number>();
 
-  pick(candidates: readonly Backend[]): Backend | null {
+  pick<T extends Backend>(candidates: readonly T[]): T | null {
     if (candidates.length === 0) return null;
     let total = 0;
-    let best: Backend | null = null;
+    let best: T | null = null;
     let bestWeight = -Infinity;
     for (const backend of candidates) {
       const weight = (this.current.get(backend.id) ?? 0) + backend.weight;
@@ -62,7 +78,7 @@ class SmoothWeighted implements Balancer {
         best = backend;
       }
     }
-    const chosen = best as Backend;
+    const chosen = best as T;
     this.current.set(chosen.id, bestWeight - total);
     if (this.current.size > candidates.length * 2) this.forgetGone(candidates);
     return chosen;
@@ -77,10 +93,10 @@ class SmoothWeighted implements Balancer {
 class LeastConnections implements Balancer {
   private readonly tieBreak = new RoundRobin();
 
-  pick(candidates: readonly Backend[], context: PickContext): Backend | null {
+  pick<T extends Backend>(candidates: readonly T[], context: PickContext): T | null {
     if (candidates.length === 0) return null;
     let least = Infinity;
-    const tied: Backend[] = [];
+    const tied: T[] = [];
     for (const backend of candidates) {
       const load = context.inFlight(backend.id);
       if (load < least) {
@@ -94,7 +110,7 @@ class LeastConnections implements Balancer {
 }
 
 class RandomChoice implements Balancer {
-  pick(candidates: readonly Backend[]): Backend | null {
+  pick<T extends Backend>(candidates: readonly T[]): T | null {
     return candidates.length === 0
       ? null
       : candidates[Math.floor(Math.random() * candidates.length)];
@@ -111,9 +127,9 @@ class IpHash implements Balancer {
   private ringKey = '';
   private ring: { point: number; backend: Backend }[] = [];
 
-  pick(candidates: readonly Backend[], context: PickContext): Backend | null {
+  pick<T extends Backend>(candidates: readonly T[], context: PickContext): T | null {
     if (candidates.length === 0) return null;
-    const key = candidates.map((c) => c.id).join(',');
+    const key = candidates.map((c) => `${c.id}@${c.url}`).join(',');
     if (key !== this.ringKey) this.build(candidates, key);
     const point = hash32(context.clientIp);
     let low = 0;
@@ -123,7 +139,7 @@ class IpHash implements Balancer {
       if (this.ring[mid].point < point) low = mid + 1;
       else high = mid;
     }
-    return this.ring[low % this.ring.length].backend;
+    return this.ring[low % this.ring.length].backend as T;
   }
 
   private build(candidates: readonly Backend[], key: string): void {
@@ -145,7 +161,7 @@ class ZoneAware implements Balancer {
 
   constructor(private readonly zone: string | null) {}
 
-  pick(candidates: readonly Backend[]): Backend | null {
+  pick<T extends Backend>(candidates: readonly T[]): T | null {
     const local = this.zone === null ? [] : candidates.filter((c) => c.zone === this.zone);
     return this.inner.pick(local.length > 0 ? local : candidates);
   }

@@ -3,18 +3,21 @@ import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { normalizeAddress } from '../auth/cidr';
 import { toErrorBody } from '../common/errors/error-body';
 import { ErrorCode } from '../common/errors/error-codes';
 import { proxyConfig } from '../config/config.namespaces';
 import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
 import { ApiKeys } from './api-keys';
-import { Backend } from './balancers';
 import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-headers';
 import { RouteMatch } from './route-table';
 import { RouteRuntime, RoutingService } from './routing.service';
 import { UpstreamPools } from './upstream-pools';
 import { gatewayPath, hostOf, PathRejection } from './request-target';
+
+/** `::ffff:10.0.0.1` → `10.0.0.1`, cheaply: this runs on every request. */
+function unmapIpv4(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -54,7 +57,7 @@ export class ProxyHandler {
       res,
       started: performance.now(),
       requestId: requestIdOf(req.headers, randomUUID),
-      clientIp: normalizeAddress(req.socket.remoteAddress ?? ''),
+      clientIp: unmapIpv4(req.socket.remoteAddress ?? ''),
       extraHeaders: {},
     };
     const host = hostOf(req);
@@ -139,14 +142,13 @@ export class ProxyHandler {
       return this.fail(exchange, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
     breakers?.allow(backend.id, now);
     tried.add(backend.id);
-    const { origin, basePath } = splitBackend(backend);
     const timeout = match.route.options.timeout ?? this.settings.timeoutMs;
     this.inFlight.set(backend.id, this.inFlightOf(backend.id) + 1);
     const { res } = exchange;
     let upstreamStatus = 0;
-    this.pools.poolFor(origin).stream(
+    this.pools.poolFor(backend.origin).stream(
       {
-        path: basePath + request.upstreamPath,
+        path: backend.basePath + request.upstreamPath,
         method: request.method,
         headers: request.headers,
         body: request.hasBody ? exchange.req : null,
@@ -155,10 +157,13 @@ export class ProxyHandler {
       },
       ({ statusCode, headers }) => {
         upstreamStatus = statusCode;
-        res.writeHead(statusCode, {
-          ...downstreamHeaders(headers as Record<string, string | string[] | undefined>),
-          ...this.gatewayHeaders(exchange),
-        });
+        res.writeHead(
+          statusCode,
+          Object.assign(
+            downstreamHeaders(headers as Record<string, string | string[] | undefined>),
+            this.gatewayHeaders(exchange),
+          ),
+        );
         return res;
       },
       (error) => {
@@ -239,13 +244,4 @@ export class ProxyHandler {
     if (code === 'BAD_GATEWAY' || code === 'GATEWAY_TIMEOUT')
       this.logger.debug(`${exchange.requestId}: ${message}`);
   }
-}
-
-/** Origin and base path of a backend URL (an instance may live under a path). */
-function splitBackend(backend: Backend): { origin: string; basePath: string } {
-  const url = new URL(backend.url);
-  return {
-    origin: url.origin,
-    basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, ''),
-  };
 }

@@ -6,7 +6,7 @@ import { serverConfig } from '../config/config.namespaces';
 import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS } from '../registry/registry.events';
 import { RegistryService } from '../registry/registry.service';
 import { RouteRecord } from '../registry/routes/route.model';
-import { Backend, Balancer, createBalancer } from './balancers';
+import { Balancer, createBalancer, toUpstream, Upstream } from './balancers';
 import { CircuitBreakers } from './circuit-breaker';
 import { RouteMatch, RouteTable } from './route-table';
 
@@ -16,7 +16,7 @@ export interface RouteRuntime {
   limiter: FixedWindowRateLimiter | null;
   perIp: boolean;
   /** For a route to one backend URL: that backend, always a candidate. */
-  backend: Backend | null;
+  backend: Upstream | null;
   breakers: CircuitBreakers | null;
 }
 
@@ -28,7 +28,7 @@ export interface RouteRuntime {
 @Injectable()
 export class RoutingService implements OnModuleInit {
   private table = new RouteTable([]);
-  private readonly upByService = new Map<string, Backend[]>();
+  private readonly upByService = new Map<string, Upstream[]>();
   private readonly runtimes = new Map<string, { route: RouteRecord; runtime: RouteRuntime }>();
 
   constructor(
@@ -46,7 +46,7 @@ export class RoutingService implements OnModuleInit {
   }
 
   /** UP instances of the route's service, or its one backend. */
-  candidates(route: RouteRecord, runtime: RouteRuntime): readonly Backend[] {
+  candidates(route: RouteRecord, runtime: RouteRuntime): readonly Upstream[] {
     if (runtime.backend) return [runtime.backend];
     return 'service' in route.target ? (this.upByService.get(route.target.service) ?? []) : [];
   }
@@ -65,7 +65,7 @@ export class RoutingService implements OnModuleInit {
         : null,
       backend:
         'backend' in route.target
-          ? { id: route.id, url: route.target.backend, weight: 1, zone: null }
+          ? toUpstream({ id: route.id, url: route.target.backend, weight: 1, zone: null })
           : null,
     };
     this.runtimes.set(route.id, { route, runtime });
@@ -97,7 +97,7 @@ export class RoutingService implements OnModuleInit {
     const up = this.registry
       .instancesOf(serviceType)
       .filter((i) => i.status === 'UP')
-      .map((i) => ({ id: i.id, url: i.url, weight: i.weight, zone: i.zone }));
+      .map((i) => toUpstream({ id: i.id, url: i.url, weight: i.weight, zone: i.zone }));
     if (up.length > 0) this.upByService.set(serviceType, up);
     else this.upByService.delete(serviceType);
   }
