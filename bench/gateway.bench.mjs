@@ -6,7 +6,7 @@
 // (the machine was busy) is measured again. Also: route lookup at 10,000 routes against 10.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,8 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'waypost-gw-bench-'));
+  // nginx workers run as an unprivileged user: they must be able to read the 16 KiB file.
+  chmodSync(dir, 0o755);
   const ports = { backendPort: await freePort(), proxyPort: await freePort() };
   const backend = startNginx(join(dir, 'backend'), 'backend', ports, 1);
   const nginxProxy = startNginx(join(dir, 'proxy'), 'proxy', ports, 0);

@@ -2,6 +2,6 @@
 import gateway from 'fast-gateway';
 
 const [, , port, upstream] = process.argv;
-const server = gateway({ routes: [{ prefix: '/', prefixRewrite: '/', target: upstream }] });
+const server = gateway({ routes: [{ prefix: '', pathRegex: '/*', target: upstream }] });
 await server.start(Number(port), '127.0.0.1');
 process.stdout.write('listening\n');
