@@ -12,7 +12,10 @@ import { GatewayServer } from './proxy/gateway.server';
 
 /** The admin API takes small JSON documents; anything larger is refused before it is read whole. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
+/** Slow clients are cut off: headers within 10 s, a whole request within 15 s, no socket idle 30 s. */
+const ADMIN_HEADERS_TIMEOUT_MS = 10_000;
 const ADMIN_REQUEST_TIMEOUT_MS = 15_000;
+const ADMIN_IDLE_SOCKET_MS = 30_000;
 
 const LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   error: ['fatal', 'error'],
@@ -43,6 +46,13 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: ADMIN_BODY_LIMIT,
     requestTimeout: ADMIN_REQUEST_TIMEOUT_MS,
+    connectionTimeout: ADMIN_IDLE_SOCKET_MS,
+    // Node checks those timeouts every 30 s by default: a slow client could hold on that long.
+    http: {
+      headersTimeout: ADMIN_HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: 1_000,
+      maxHeaderSize: 16 * 1024,
+    },
     routerOptions: { maxParamLength: 256 },
     trustProxy: false,
     return503OnClosing: true,

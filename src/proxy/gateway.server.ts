@@ -5,7 +5,10 @@ import { AddressInfo } from 'node:net';
 import { serverConfig } from '../config/config.namespaces';
 import { ProxyHandler } from './proxy.handler';
 
-/** Slow or silent clients are cut off: Node's own defaults would keep them for a minute or more. */
+/**
+ * Slow or silent clients are cut off: Node's own defaults would keep them for a minute or more.
+ * Headers must arrive within 10 s (a stalled request body is the handler's business).
+ */
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 const MAX_HEADER_BYTES = 16 * 1024;
@@ -29,6 +32,8 @@ export class GatewayServer implements OnApplicationShutdown {
         requestTimeout: 0,
         headersTimeout: HEADERS_TIMEOUT_MS,
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        // Node checks the timeouts above every 30 s by default; every second keeps them honest.
+        connectionsCheckingInterval: 1_000,
       },
       (request, response) => this.handler.handle(request, response),
     );

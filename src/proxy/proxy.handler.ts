@@ -19,6 +19,7 @@ function unmapIpv4(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+const BODY_IDLE_MS = 10_000;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 interface Exchange {
@@ -97,6 +98,7 @@ export class ProxyHandler {
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
         : req.headers['transfer-encoding'] !== undefined;
+    if (hasBody) this.guardBody(req);
     const retry = route.options.retry;
     const attempts = retry?.enabled && !hasBody && IDEMPOTENT.has(method) ? retry.max_attempts : 1;
     this.attempt(
@@ -208,6 +210,17 @@ export class ProxyHandler {
         );
       },
     );
+  }
+
+  /**
+   * A request body that stops moving for BODY_IDLE_MS is cut off, so a trickling client cannot hold
+   * a gateway socket and an upstream connection. Only while the body comes in: a slow backend answer
+   * is the route timeout's business.
+   */
+  private guardBody(req: IncomingMessage): void {
+    const socket = req.socket;
+    socket.setTimeout(BODY_IDLE_MS, () => socket.destroy());
+    req.once('end', () => socket.setTimeout(0));
   }
 
   private upstreamPath(match: RouteMatch, path: string, query: string): string {
