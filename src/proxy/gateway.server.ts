@@ -37,6 +37,9 @@ export class GatewayServer implements OnApplicationShutdown {
       },
       (request, response) => this.handler.handle(request, response),
     );
+    this.server.on('upgrade', (request, socket, head) =>
+      this.handler.handleUpgrade(request, socket, head),
+    );
   }
 
   async listen(port = this.settings.gatewayPort, host = this.settings.host): Promise<number> {

@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { Duplex } from 'node:stream';
 import { toErrorBody } from '../common/errors/error-body';
 import { ErrorCode } from '../common/errors/error-codes';
 import { proxyConfig } from '../config/config.namespaces';
@@ -12,7 +13,18 @@ import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-heade
 import { RouteMatch } from './route-table';
 import { RouteRuntime, RoutingService } from './routing.service';
 import { UpstreamPools } from './upstream-pools';
+import { tunnelUpgrade } from './websocket-tunnel';
 import { gatewayPath, hostOf, PathRejection } from './request-target';
+
+/** Answers a refused upgrade on the raw socket, in the contract's error shape, and closes it. */
+function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {
+  const error = toErrorBody(code, message);
+  const body = JSON.stringify(error);
+  socket.end(
+    `HTTP/1.1 ${error.statusCode} ${error.error}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nx-gateway: waypost\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
 
 /** `::ffff:10.0.0.1` → `10.0.0.1`, cheaply: this runs on every request. */
 function unmapIpv4(address: string): string {
@@ -61,45 +73,19 @@ export class ProxyHandler {
       clientIp: unmapIpv4(req.socket.remoteAddress ?? ''),
       extraHeaders: {},
     };
-    const host = hostOf(req);
-    const target = gatewayPath(req.url ?? '');
-    if (host === null)
-      return this.fail(exchange, 'VALIDATION_FAILED', 'missing or malformed Host header');
-    if (target instanceof PathRejection)
-      return this.fail(exchange, 'VALIDATION_FAILED', target.reason);
-    const method = req.method ?? 'GET';
-    const match = this.routing.match(host, target.path, method);
-    if (!match) return this.fail(exchange, 'ROUTE_NOT_FOUND', 'no route matches this request');
-    const { route } = match;
-
-    const permission = this.apiKeys.check(route.permission, req.headers['x-api-key']);
-    if (!permission.allowed) {
-      return permission.status === 401
-        ? this.fail(exchange, 'UNAUTHORIZED', 'this route needs a valid X-API-Key')
-        : this.fail(exchange, 'FORBIDDEN', `this API key lacks the permission ${route.permission}`);
+    const admitted = this.admit(req, exchange.clientIp, exchange.requestId);
+    if ('refusal' in admitted) {
+      Object.assign(exchange.extraHeaders, admitted.refusal.headers);
+      return this.fail(exchange, admitted.refusal.code, admitted.refusal.message);
     }
-    const runtime = this.routing.runtimeOf(route);
-    if (runtime.limiter) {
-      const decision = runtime.limiter.take(runtime.perIp ? exchange.clientIp : '*', Date.now());
-      if (!decision.allowed) {
-        exchange.extraHeaders['retry-after'] = String(decision.retryAfterSec);
-        return this.fail(exchange, 'RATE_LIMITED', 'rate limit of this route exceeded');
-      }
-    }
-    exchange.extraHeaders = { ...(route.options.headers ?? {}) };
-    const upstreamPath = this.upstreamPath(match, target.path, target.query);
-    const headers = upstreamHeaders(req.headers, {
-      clientIp: exchange.clientIp,
-      host: req.headers.host ?? host,
-      requestId: exchange.requestId,
-      apiKeyName: permission.keyName,
-    });
+    const { match, runtime, headers, upstreamPath, method } = admitted;
+    exchange.extraHeaders = { ...(match.route.options.headers ?? {}) };
     const hasBody =
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
         : req.headers['transfer-encoding'] !== undefined;
     if (hasBody) this.guardBody(req);
-    const retry = route.options.retry;
+    const retry = match.route.options.retry;
     const attempts = retry?.enabled && !hasBody && IDEMPOTENT.has(method) ? retry.max_attempts : 1;
     this.attempt(
       exchange,
@@ -109,6 +95,99 @@ export class ProxyHandler {
       attempts,
       new Set(),
     );
+  }
+
+  /** A WebSocket upgrade: admitted like any request, and only on routes with `websocket: true`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const clientIp = unmapIpv4(req.socket.remoteAddress ?? '');
+    const admitted = this.admit(req, clientIp, requestIdOf(req.headers, randomUUID));
+    if ('refusal' in admitted)
+      return refuseUpgrade(socket, admitted.refusal.code, admitted.refusal.message);
+    const { match, runtime, headers, upstreamPath } = admitted;
+    if (match.route.options.websocket !== true) {
+      return refuseUpgrade(socket, 'FORBIDDEN', 'this route does not accept WebSocket upgrades');
+    }
+    const upstream = runtime.balancer.pick(this.routing.candidates(match.route, runtime), {
+      clientIp,
+      inFlight: this.inFlightOf,
+    });
+    if (!upstream)
+      return refuseUpgrade(socket, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
+    tunnelUpgrade(req, socket, head, upstream, upstreamPath, headers, () => {
+      if (!runtime.backend) {
+        this.events.emit(HEALTH_EVENTS.upstreamFailed, {
+          instanceId: upstream.id,
+          error: 'upgrade failed',
+        });
+      }
+    });
+  }
+
+  /** Everything decided before a backend is chosen: target, route, API key, rate limit, headers. */
+  private admit(
+    req: IncomingMessage,
+    clientIp: string,
+    requestId: string,
+  ):
+    | { refusal: { code: ErrorCode; message: string; headers?: Record<string, string> } }
+    | {
+        match: RouteMatch;
+        runtime: RouteRuntime;
+        headers: Record<string, string | string[]>;
+        upstreamPath: string;
+        method: string;
+      } {
+    const host = hostOf(req);
+    const target = gatewayPath(req.url ?? '');
+    if (host === null)
+      return {
+        refusal: { code: 'VALIDATION_FAILED', message: 'missing or malformed Host header' },
+      };
+    if (target instanceof PathRejection)
+      return { refusal: { code: 'VALIDATION_FAILED', message: target.reason } };
+    const method = req.method ?? 'GET';
+    const match = this.routing.match(host, target.path, method);
+    if (!match)
+      return { refusal: { code: 'ROUTE_NOT_FOUND', message: 'no route matches this request' } };
+    const { route } = match;
+    const permission = this.apiKeys.check(route.permission, req.headers['x-api-key']);
+    if (!permission.allowed) {
+      return permission.status === 401
+        ? { refusal: { code: 'UNAUTHORIZED', message: 'this route needs a valid X-API-Key' } }
+        : {
+            refusal: {
+              code: 'FORBIDDEN',
+              message: `this API key lacks the permission ${route.permission}`,
+            },
+          };
+    }
+    const runtime = this.routing.runtimeOf(route);
+    if (runtime.limiter) {
+      const decision = runtime.limiter.take(runtime.perIp ? clientIp : '*', Date.now());
+      if (!decision.allowed) {
+        return {
+          refusal: {
+            code: 'RATE_LIMITED',
+            message: 'rate limit of this route exceeded',
+            headers: { 'retry-after': String(decision.retryAfterSec) },
+          },
+        };
+      }
+    }
+    const headers = upstreamHeaders(req.headers, {
+      clientIp,
+      host: req.headers.host ?? host,
+      requestId,
+      apiKeyName: permission.keyName,
+    });
+    return {
+      match,
+      runtime,
+      headers,
+      upstreamPath: this.upstreamPath(match, target.path, target.query),
+      method,
+    };
   }
 
   private attempt(
