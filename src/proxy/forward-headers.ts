@@ -19,9 +19,11 @@ const HOP_BY_HOP = new Set([
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Names listed in a Connection header are hop-by-hop too, whatever they are. */
-function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
   const value = headers.connection;
-  if (typeof value !== 'string') return new Set();
+  if (typeof value !== 'string' || value === 'keep-alive' || value === 'close') return NONE;
   return new Set(
     value
       .split(',')
@@ -54,7 +56,8 @@ export function upstreamHeaders(
 ): Record<string, string | string[]> {
   const listed = connectionListed(headers);
   const result: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
     result[name] = value;
   }
@@ -72,13 +75,10 @@ export function upstreamHeaders(
 export function downstreamHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
-  const listed = new Set(
-    typeof headers.connection === 'string'
-      ? headers.connection.split(',').map((n) => n.trim().toLowerCase())
-      : [],
-  );
+  const listed = connectionListed(headers as IncomingHttpHeaders);
   const result: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || listed.has(name)) continue;
     if (
       name === 'connection' ||

@@ -32,6 +32,7 @@ function unmapIpv4(address: string): string {
 }
 
 const BODY_IDLE_MS = 10_000;
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 interface Exchange {
@@ -75,11 +76,11 @@ export class ProxyHandler {
     };
     const admitted = this.admit(req, exchange.clientIp, exchange.requestId);
     if ('refusal' in admitted) {
-      Object.assign(exchange.extraHeaders, admitted.refusal.headers);
+      exchange.extraHeaders = admitted.refusal.headers ?? NO_HEADERS;
       return this.fail(exchange, admitted.refusal.code, admitted.refusal.message);
     }
     const { match, runtime, headers, upstreamPath, method } = admitted;
-    exchange.extraHeaders = { ...(match.route.options.headers ?? {}) };
+    exchange.extraHeaders = match.route.options.headers ?? NO_HEADERS;
     const hasBody =
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
@@ -240,9 +241,9 @@ export class ProxyHandler {
         upstreamStatus = statusCode;
         res.writeHead(
           statusCode,
-          Object.assign(
+          this.withGatewayHeaders(
             downstreamHeaders(headers as Record<string, string | string[] | undefined>),
-            this.gatewayHeaders(exchange),
+            exchange,
           ),
         );
         return res;
@@ -311,13 +312,17 @@ export class ProxyHandler {
     return '/' + rest.join('/') + query;
   }
 
-  private gatewayHeaders(exchange: Exchange): Record<string, string> {
-    return {
-      ...exchange.extraHeaders,
-      'x-request-id': exchange.requestId,
-      'x-gateway': 'waypost',
-      'server-timing': `gateway;dur=${(performance.now() - exchange.started).toFixed(1)}`,
-    };
+  /** Adds the route's headers and the gateway's own to a header set, in place. */
+  private withGatewayHeaders<T extends Record<string, string | string[] | number>>(
+    headers: T,
+    exchange: Exchange,
+  ): T {
+    const target = headers as Record<string, string | string[] | number>;
+    for (const name in exchange.extraHeaders) target[name] = exchange.extraHeaders[name];
+    target['x-request-id'] = exchange.requestId;
+    target['x-gateway'] = 'waypost';
+    target['server-timing'] = `gateway;dur=${(performance.now() - exchange.started).toFixed(1)}`;
+    return headers;
   }
 
   private fail(exchange: Exchange, code: ErrorCode, message: string): void {
@@ -327,11 +332,16 @@ export class ProxyHandler {
     // Whatever the client is still sending is not wanted: drain it so the connection can be reused.
     req.resume();
     if (res.headersSent) return void res.destroy();
-    res.writeHead(error.statusCode, {
-      ...this.gatewayHeaders(exchange),
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-    });
+    res.writeHead(
+      error.statusCode,
+      this.withGatewayHeaders(
+        {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        },
+        exchange,
+      ),
+    );
     res.end(body);
     if (code === 'BAD_GATEWAY' || code === 'GATEWAY_TIMEOUT')
       this.logger.debug(`${exchange.requestId}: ${message}`);

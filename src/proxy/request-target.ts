@@ -30,6 +30,8 @@ export function gatewayPath(target: string): { path: string; query: string } | P
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   const query = q < 0 ? '' : target.slice(q);
+  // The common case costs one scan: nothing encoded, no dot, no backslash.
+  if (!/[%.\\\0]/.test(path)) return { path, query };
   let decoded: string;
   try {
     decoded = decodeURIComponent(path);

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Pool, request } from 'undici';
 import { aCompatRoute, aRegistration, aServiceRegistration } from '../factories';
 import { EchoBackend, startEchoBackend } from './helpers/echo-backend';
 import { waitFor } from './helpers/fake-service';
@@ -395,7 +397,7 @@ describe('gateway', () => {
     );
   });
 
-  it('streams POST bodies byte for byte on kept-alive connections, 100 MiB both ways', async () => {
+  it('streams POST bodies byte for byte on kept-alive connections, and a 100 MiB upload', async () => {
     const sink = await backend('sink');
     await call('POST', `${wp.admin}/register`, {
       headers: key,
@@ -435,6 +437,52 @@ describe('gateway', () => {
       expect(seen.sha256).toBe(hash.digest('hex'));
     } finally {
       await pool.close();
+    }
+  });
+
+  it('streams a 100 MiB download byte for byte', async () => {
+    const chunk = randomBytes(1024 * 1024);
+    const expected = createHash('sha256');
+    for (let i = 0; i < 100; i++) expected.update(chunk);
+    const server = createServer((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': 100 * chunk.length,
+      });
+      let sent = 0;
+      const pump = () => {
+        while (sent < 100) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      await call('POST', `${wp.admin}/register`, {
+        headers: key,
+        body: aCompatRoute({
+          host: 'download.example.com',
+          path: '/',
+          backend: `http://127.0.0.1:${port}`,
+        }),
+      });
+      const response = await request(`${wp.gateway}/file`, {
+        headers: { host: 'download.example.com' },
+      });
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for await (const part of response.body) {
+        hash.update(part as Buffer);
+        bytes += (part as Buffer).length;
+      }
+      expect(bytes).toBe(100 * 1024 * 1024);
+      expect(hash.digest('hex')).toBe(expected.digest('hex'));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -1,0 +1,93 @@
+import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-headers';
+import { gatewayPath, PathRejection } from './request-target';
+
+const context = {
+  clientIp: '10.0.0.9',
+  host: 'api.example.com',
+  requestId: 'rid-1',
+  apiKeyName: null,
+};
+
+describe('forward headers', () => {
+  it('appends to X-Forwarded-For and sets the forwarding headers', () => {
+    const headers = upstreamHeaders(
+      { 'x-forwarded-for': '1.1.1.1', accept: 'text/plain', host: 'api.example.com' },
+      context,
+    );
+    expect(headers).toEqual({
+      accept: 'text/plain',
+      'x-forwarded-for': '1.1.1.1, 10.0.0.9',
+      'x-forwarded-host': 'api.example.com',
+      'x-forwarded-proto': 'http',
+      'x-request-id': 'rid-1',
+    });
+  });
+
+  it('drops hop-by-hop headers, those named in Connection, and a client X-Api-Key-Name', () => {
+    const headers = upstreamHeaders(
+      {
+        connection: 'keep-alive, x-secret',
+        'x-secret': 'a',
+        'keep-alive': 'timeout=5',
+        te: 'trailers',
+        'x-api-key-name': 'forged',
+        'x-kept': 'b',
+      },
+      { ...context, apiKeyName: 'reader' },
+    );
+    expect(headers['x-secret']).toBeUndefined();
+    expect(headers['keep-alive']).toBeUndefined();
+    expect(headers.te).toBeUndefined();
+    expect(headers['x-kept']).toBe('b');
+    expect(headers['x-api-key-name']).toBe('reader');
+  });
+
+  it('never lets Connection remove the gateway X-Forwarded-For', () => {
+    const headers = upstreamHeaders(
+      { connection: 'x-forwarded-for', 'x-forwarded-for': '6.6.6.6' },
+      context,
+    );
+    expect(headers['x-forwarded-for']).toBe('10.0.0.9');
+  });
+
+  it('strips hop-by-hop headers from the answer', () => {
+    expect(
+      downstreamHeaders({
+        connection: 'close, x-internal',
+        'x-internal': '1',
+        'transfer-encoding': 'chunked',
+        'content-type': 'a/b',
+      }),
+    ).toEqual({
+      'content-type': 'a/b',
+    });
+  });
+
+  it('keeps a sane client request id and replaces anything else', () => {
+    expect(requestIdOf({ 'x-request-id': 'abc-123' }, () => 'new')).toBe('abc-123');
+    expect(requestIdOf({ 'x-request-id': 'has space' }, () => 'new')).toBe('new');
+    expect(requestIdOf({}, () => 'new')).toBe('new');
+  });
+});
+
+describe('gatewayPath', () => {
+  it.each([
+    '/a/../b',
+    '/a/%2e%2e/b',
+    '/a/%2E%2E',
+    '/a/./b',
+    '/a\\b',
+    '/a/%5cb',
+    '/a%00',
+    'http://evil/x',
+    '*',
+    '/%zz',
+  ])('refuses %p', (target) => {
+    expect(gatewayPath(target)).toBeInstanceOf(PathRejection);
+  });
+
+  it('splits path and query and accepts ordinary dots', () => {
+    expect(gatewayPath('/v2/users?x=1')).toEqual({ path: '/v2/users', query: '?x=1' });
+    expect(gatewayPath('/static/app.min.js')).toEqual({ path: '/static/app.min.js', query: '' });
+  });
+});
