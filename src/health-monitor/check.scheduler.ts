@@ -125,7 +125,10 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       applyCheck(instance, outcome, this.settings, new Date().toISOString()),
       outcome,
     );
-    if (after?.status === 'DOWN' && !after.checksStopped) this.scheduleNext(after);
+    // A DOWN instance is next checked on the DOWN_CHECK_INTERVAL rhythm; ttl instances keep theirs.
+    if (after?.status === 'DOWN' && !after.checksStopped && after.healthCheck.type !== 'ttl') {
+      this.scheduleNext(after);
+    }
   }
 
   private scheduleFirst(instance: InstanceRecord): void {
@@ -180,6 +183,9 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   private start(instance: InstanceRecord): void {
     if (instance.healthCheck.type === 'ttl') {
       const ttl = instance.healthCheck.ttl ?? this.settings.intervalMs * 3;
+      const since = Date.parse(instance.lastHeartbeatAt ?? instance.registeredAt);
+      // Only a ttl that really ran out counts: a heartbeat may have come since this was queued.
+      if (Date.now() - since < ttl) return this.scheduleTtl(instance);
       this.record(instance, applyTtlExpired(instance, ttl, new Date().toISOString()));
       return;
     }
