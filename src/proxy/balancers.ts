@@ -1,3 +1,4 @@
+import { hash32 } from '../common/hash';
 import { LoadBalancer } from '../registry/routes/route.model';
 
 /** Pure load-balancing choices over the UP instances of a route's service. */
@@ -33,21 +34,6 @@ export interface PickContext {
 
 export interface Balancer {
   pick<T extends Backend>(candidates: readonly T[], context: PickContext): T | null;
-}
-
-/** FNV-1a with murmur3's finalizer: a well-spread 32-bit hash for rings and phases. */
-export function hash32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
 }
 
 class RoundRobin implements Balancer {

@@ -1,28 +1,10 @@
 import { InstanceRecord } from './instance.model';
 
 /** What callers see of an instance: every contract field, never the token hash. */
-export interface InstanceView {
-  id: string;
-  serviceType: string;
-  host: string;
-  port: number;
-  url: string;
-  status: string;
-  healthCheck: InstanceRecord['healthCheck'];
-  metadata: Record<string, string>;
-  tags: string[];
-  version: string | null;
-  zone: string | null;
-  weight: number;
-  registeredAt: string;
-  lastCheckAt: string | null;
-  lastSuccessAt: string | null;
-  lastHeartbeatAt: string | null;
-  consecutiveFailures: number;
-  responseTimeMs: number | null;
-  lastError: string | null;
-  checksStopped: boolean;
-}
+export type InstanceView = Omit<
+  InstanceRecord,
+  'tokenHash' | 'origin' | 'consecutiveSuccesses' | 'downSince'
+>;
 
 export function toInstanceView(record: InstanceRecord): InstanceView {
   return {

@@ -6,7 +6,7 @@ import { InstanceCredentialsVerifier } from '../auth/auth.constants';
 import { generateSecret, hashSecret, secretMatchesHash } from '../auth/keys';
 import { AppError } from '../common/errors/app-error';
 import { proxyConfig } from '../config/config.namespaces';
-import { HealthCheckSpec, InstanceOrigin, InstanceRecord, InstanceStatus } from './instance.model';
+import { InstanceRecord, InstanceStatus } from './instance.model';
 import { DiscoveryCache } from './discovery-cache';
 import { InstanceFilter, matchesFilter } from './instance-filter';
 import { toInstanceView } from './instance-response';
@@ -18,19 +18,20 @@ import { routesOverlap } from './routes/route-pattern';
 import { routeKey, RouteRecord, RouteSpec } from './routes/route.model';
 import { REGISTRY_STORE, RegistryStore, StoreChange } from './store/registry-store';
 
-export interface InstanceInput {
-  serviceType: string;
-  host: string;
-  port: number;
-  url: string;
-  healthCheck: HealthCheckSpec;
-  metadata: Record<string, string>;
-  tags: string[];
-  version: string | null;
-  zone: string | null;
-  weight: number;
-  origin: InstanceOrigin;
-}
+export type InstanceInput = Pick<
+  InstanceRecord,
+  | 'serviceType'
+  | 'host'
+  | 'port'
+  | 'url'
+  | 'healthCheck'
+  | 'metadata'
+  | 'tags'
+  | 'version'
+  | 'zone'
+  | 'weight'
+  | 'origin'
+>;
 
 export interface Registration {
   instance: InstanceRecord;
