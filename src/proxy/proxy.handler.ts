@@ -228,8 +228,14 @@ export class ProxyHandler {
     this.inFlight.set(backend.id, this.inFlightOf(backend.id) + 1);
     const { res } = exchange;
     let upstreamStatus = 0;
+    // A client that goes away takes its upstream request with it, instead of holding the backend.
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     this.pools.poolFor(backend.origin).stream(
       {
+        signal: abort.signal,
         path: backend.basePath + request.upstreamPath,
         method: request.method,
         headers: request.headers,
@@ -249,7 +255,12 @@ export class ProxyHandler {
         return res;
       },
       (error) => {
-        this.inFlight.set(backend.id, this.inFlightOf(backend.id) - 1);
+        // Dropped at zero, so instances that come and go leave no entries behind.
+        const left = this.inFlightOf(backend.id) - 1;
+        if (left > 0) this.inFlight.set(backend.id, left);
+        else this.inFlight.delete(backend.id);
+        // The client left: nothing to answer, and no fault of the backend.
+        if (abort.signal.aborted) return;
         if (breakers) {
           if (error || upstreamStatus >= 500) breakers.failure(backend.id, Date.now());
           else breakers.success(backend.id);

@@ -486,6 +486,33 @@ describe('gateway', () => {
     }
   });
 
+  it('cancels the upstream request when the client goes away', async () => {
+    let closed = false;
+    const server = createServer((req) => req.on('close', () => (closed = true))); // never answers
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      await call('POST', `${wp.admin}/register`, {
+        headers: key,
+        body: aCompatRoute({
+          host: 'gone.example.com',
+          path: '/',
+          backend: `http://127.0.0.1:${port}`,
+        }),
+      });
+      await expect(
+        request(`${wp.gateway}/wait`, {
+          headers: { host: 'gone.example.com' },
+          signal: AbortSignal.timeout(200),
+        }),
+      ).rejects.toThrow();
+      await waitFor(() => closed, 2_000); // long before the 30 s route timeout
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('refuses hostile request targets and headers without re-targeting the backend', async () => {
     const guarded = await backend('guarded');
     await call('POST', `${wp.admin}/register`, {
