@@ -9,6 +9,7 @@ import { ErrorCode } from '../common/errors/error-codes';
 import { proxyConfig } from '../config/config.namespaces';
 import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
 import { ApiKeys } from './api-keys';
+import { ClientGoneSignal } from './client-gone-signal';
 import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-headers';
 import { RouteMatch } from './route-table';
 import { RouteRuntime, RoutingService } from './routing.service';
@@ -229,13 +230,13 @@ export class ProxyHandler {
     const { res } = exchange;
     let upstreamStatus = 0;
     // A client that goes away takes its upstream request with it, instead of holding the backend.
-    const abort = new AbortController();
+    const clientGone = new ClientGoneSignal();
     res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
+      if (!res.writableFinished) clientGone.abort();
     });
     this.pools.poolFor(backend.origin).stream(
       {
-        signal: abort.signal,
+        signal: clientGone as unknown as AbortSignal, // undici takes any signal-shaped object
         path: backend.basePath + request.upstreamPath,
         method: request.method,
         headers: request.headers,
@@ -260,7 +261,7 @@ export class ProxyHandler {
         if (left > 0) this.inFlight.set(backend.id, left);
         else this.inFlight.delete(backend.id);
         // The client left: nothing to answer, and no fault of the backend.
-        if (abort.signal.aborted) return;
+        if (clientGone.aborted) return;
         if (breakers) {
           if (error || upstreamStatus >= 500) breakers.failure(backend.id, Date.now());
           else breakers.success(backend.id);
