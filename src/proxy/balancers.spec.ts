@@ -1,3 +1,4 @@
+import { LOAD_BALANCERS } from '../registry/routes/route.model';
 import { Backend, createBalancer, PickContext } from './balancers';
 
 const backends = (n: number, weights: number[] = [], zones: (string | null)[] = []): Backend[] =>
@@ -30,14 +31,7 @@ function counts(
 
 describe('balancers', () => {
   it('answers null with no candidates', () => {
-    for (const kind of [
-      'round_robin',
-      'weighted',
-      'least_connections',
-      'random',
-      'ip_hash',
-      'zone',
-    ] as const) {
+    for (const kind of LOAD_BALANCERS) {
       expect(createBalancer(kind, null).pick([], context())).toBeNull();
     }
   });

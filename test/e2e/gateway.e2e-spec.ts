@@ -69,6 +69,21 @@ describe('gateway', () => {
     return id;
   }
 
+  /** An instance of `serviceType` served by `backend`, checked rarely (so a test decides when it dies). */
+  const slowlyChecked = (
+    serviceType: string,
+    target: EchoBackend,
+    route: Record<string, unknown>,
+  ) =>
+    registerInstance(
+      aRegistration({
+        serviceType,
+        port: target.port,
+        healthCheck: { type: 'http', interval: '60s' },
+        routes: [route],
+      }),
+    );
+
   const get = (path: string, headers: Record<string, string> = {}) =>
     send('GET', `${wp.gateway}${path}`, headers);
 
@@ -281,22 +296,8 @@ describe('gateway', () => {
     const alive = await backend('retry-alive');
     const doomed = await backend('retry-doomed');
     const route = { path: '/retry', retry: { enabled: true, max_attempts: 2, backoff: 'fixed' } };
-    await registerInstance(
-      aRegistration({
-        serviceType: 'retry',
-        port: alive.port,
-        healthCheck: { type: 'http', interval: '60s' },
-        routes: [route],
-      }),
-    );
-    await registerInstance(
-      aRegistration({
-        serviceType: 'retry',
-        port: doomed.port,
-        healthCheck: { type: 'http', interval: '60s' },
-        routes: [route],
-      }),
-    );
+    await slowlyChecked('retry', alive, route);
+    await slowlyChecked('retry', doomed, route);
     await doomed.close(); // still UP in the registry until its next check
     for (let i = 0; i < 6; i++) {
       const answer = await get('/retry');
@@ -336,22 +337,8 @@ describe('gateway', () => {
     const dying = await backend('dying');
     const spare = await backend('spare');
     const route = { path: '/passive' };
-    const dyingId = await registerInstance(
-      aRegistration({
-        serviceType: 'passive',
-        port: dying.port,
-        healthCheck: { type: 'http', interval: '60s' },
-        routes: [route],
-      }),
-    );
-    await registerInstance(
-      aRegistration({
-        serviceType: 'passive',
-        port: spare.port,
-        healthCheck: { type: 'http', interval: '60s' },
-        routes: [route],
-      }),
-    );
+    const dyingId = await slowlyChecked('passive', dying, route);
+    await slowlyChecked('passive', spare, route);
     await dying.close();
     for (let i = 0; i < 8; i++) await get('/passive');
     const instance = (
