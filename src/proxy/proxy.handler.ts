@@ -88,6 +88,8 @@ export class ProxyHandler {
         : req.headers['transfer-encoding'] !== undefined;
     if (hasBody) this.guardBody(req);
     const retry = match.route.options.retry;
+    // Only bodiless idempotent requests are retried: undici destroys a streamed body when the
+    // attempt fails (even a refused connection), so a body could not be sent a second time.
     const attempts = retry?.enabled && !hasBody && IDEMPOTENT.has(method) ? retry.max_attempts : 1;
     this.attempt(
       exchange,
