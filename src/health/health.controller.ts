@@ -50,8 +50,7 @@ export class HealthController {
       status: 'healthy',
       service: 'waypost',
       version: VERSION,
-      registered_routes:
-        this.registry.registeredRoutes().length + this.registry.configRoutes().length,
+      registered_routes: this.registry.routeCount(),
       services,
     };
   }

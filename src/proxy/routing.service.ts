@@ -75,7 +75,7 @@ export class RoutingService implements OnModuleInit {
   @OnEvent(REGISTRY_EVENTS.routeAdded)
   @OnEvent(REGISTRY_EVENTS.routeRemoved)
   rebuildTable(): void {
-    const routes = [...this.registry.configRoutes(), ...this.registry.registeredRoutes()];
+    const routes = this.registry.allRoutes();
     this.table = new RouteTable(routes);
     const live = new Set(routes.map((r) => r.id));
     for (const id of this.runtimes.keys()) if (!live.has(id)) this.runtimes.delete(id);

@@ -59,9 +59,7 @@ export class CompatController {
     description: '{"routes": [{"host", "path", "backend", "registered_at", ...}], "total"}',
   })
   routes() {
-    const routes = [...this.registry.configRoutes(), ...this.registry.registeredRoutes()].map(
-      toRouteView,
-    );
+    const routes = this.registry.allRoutes().map(toRouteView);
     return { routes, total: routes.length };
   }
 

@@ -60,14 +60,27 @@ export class RegistryService
 {
   private readonly logger = new Logger(RegistryService.name);
   private readonly state = new RegistryState();
-  private readonly startedAt = new Date().toISOString();
   private readonly discovery = new DiscoveryCache();
+  /**
+   * The config file's routes as records, built once: the gateway keeps per-route state (rate-limit
+   * windows, circuit breakers) by record, so a fresh copy per call would reset it on every change.
+   */
+  private readonly configRouteRecords: readonly RouteRecord[];
 
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(proxyConfig.KEY) private readonly proxy: ConfigType<typeof proxyConfig>,
     private readonly events: EventEmitter2,
-  ) {}
+  ) {
+    const startedAt = new Date().toISOString();
+    this.configRouteRecords = proxy.routes.map((spec, index) => ({
+      ...spec,
+      id: `config-${index}`,
+      origin: 'config' as const,
+      owners: [],
+      registeredAt: startedAt,
+    }));
+  }
 
   onModuleInit(): void {
     const snapshot = this.store.load();
@@ -266,20 +279,13 @@ export class RegistryService
     return [...this.state.byType.keys()].sort();
   }
 
-  /** Registered routes (stored), without the config file's. */
-  registeredRoutes(): RouteRecord[] {
-    return [...this.state.routes.values()];
+  /** Every route: the config file's (never stored, never removable) first, then registered ones. */
+  allRoutes(): RouteRecord[] {
+    return [...this.configRouteRecords, ...this.state.routes.values()];
   }
 
-  /** The config file's routes, as records: never stored, never removable. */
-  configRoutes(): RouteRecord[] {
-    return this.proxy.routes.map((spec, index) => ({
-      ...spec,
-      id: `config-${index}`,
-      origin: 'config' as const,
-      owners: [],
-      registeredAt: this.startedAt,
-    }));
+  routeCount(): number {
+    return this.configRouteRecords.length + this.state.routes.size;
   }
 
   ping(): boolean {

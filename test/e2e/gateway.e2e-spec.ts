@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import { createServer } from 'node:http';
+import { createServer, RequestListener, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Pool, request } from 'undici';
 import { aCompatRoute, aRegistration, aServiceRegistration } from '../factories';
@@ -29,8 +29,11 @@ describe('gateway', () => {
   let wp: RunningWaypost;
   const backends: EchoBackend[] = [];
   const key = bearer(REGISTRATION_KEY);
+  let configured: EchoBackend;
 
   beforeAll(async () => {
+    configured = await startEchoBackend('configured');
+    backends.push(configured);
     wp = await startWaypost(
       {
         HEALTH_CHECK_INTERVAL: '200ms',
@@ -43,6 +46,14 @@ describe('gateway', () => {
           { name: 'writer', key: WRITE_KEY, permissions: ['comments:read', 'comments:write'] },
         ],
         services: { sagjan: { permissions: ['comments:read', 'comments:write'] } },
+        routes: [
+          {
+            host: 'config.example.com',
+            path: '/',
+            backend: configured.url,
+            rate_limit: { requests_per_min: 2 },
+          },
+        ],
       },
     );
   });
@@ -50,6 +61,18 @@ describe('gateway', () => {
     await wp.cleanup();
     await Promise.all(backends.map((b) => b.close()));
   });
+
+  /** A hand-made backend for one test, reached through a /register route on `host`. */
+  async function routedServer(host: string, handler: RequestListener): Promise<Server> {
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({ host, path: '/', backend: `http://127.0.0.1:${port}` }),
+    });
+    return server;
+  }
 
   async function backend(name: string): Promise<EchoBackend> {
     const started = await startEchoBackend(name);
@@ -368,6 +391,18 @@ describe('gateway', () => {
     expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it("keeps a config route's rate limit across registry changes", async () => {
+    const host = { host: 'config.example.com' };
+    expect((await get('/a', host)).status).toBe(200);
+    expect((await get('/b', host)).status).toBe(200);
+    // An unrelated route change rebuilds the route table; the window must not start over.
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({ host: 'unrelated.example.com', path: '/x', backend: configured.url }),
+    });
+    expect((await get('/c', host)).status).toBe(429);
+  });
+
   it('strips the literal prefix when the route says so', async () => {
     const stripped = await backend('stripped');
     await call('POST', `${wp.admin}/register`, {
@@ -431,7 +466,7 @@ describe('gateway', () => {
     const chunk = randomBytes(1024 * 1024);
     const expected = createHash('sha256');
     for (let i = 0; i < 100; i++) expected.update(chunk);
-    const server = createServer((_req, res) => {
+    const server = await routedServer('download.example.com', (_req, res) => {
       res.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': 100 * chunk.length,
@@ -446,17 +481,7 @@ describe('gateway', () => {
       };
       pump();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const port = (server.address() as AddressInfo).port;
-      await call('POST', `${wp.admin}/register`, {
-        headers: key,
-        body: aCompatRoute({
-          host: 'download.example.com',
-          path: '/',
-          backend: `http://127.0.0.1:${port}`,
-        }),
-      });
       const response = await request(`${wp.gateway}/file`, {
         headers: { host: 'download.example.com' },
       });
@@ -475,18 +500,11 @@ describe('gateway', () => {
 
   it('cancels the upstream request when the client goes away', async () => {
     let closed = false;
-    const server = createServer((req) => req.on('close', () => (closed = true))); // never answers
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // Never answers; notes when the gateway gives up the request.
+    const server = await routedServer('gone.example.com', (req) =>
+      req.on('close', () => (closed = true)),
+    );
     try {
-      const port = (server.address() as AddressInfo).port;
-      await call('POST', `${wp.admin}/register`, {
-        headers: key,
-        body: aCompatRoute({
-          host: 'gone.example.com',
-          path: '/',
-          backend: `http://127.0.0.1:${port}`,
-        }),
-      });
       await expect(
         request(`${wp.gateway}/wait`, {
           headers: { host: 'gone.example.com' },
