@@ -99,13 +99,24 @@ describe('compatibility endpoints', () => {
       for (const body of [
         aCompatRoute({ host: 'static.example.com', path: '/admin' }),
         aCompatRoute({ host: 'static.example.com', path: '/admin/users' }),
-        aCompatRoute({ host: '*.example.com', path: '/admin' }),
       ]) {
         const response = await call('POST', `${wp.admin}/register`, { headers: key, body });
         expect(response.status).toBe(409);
         expect(response.body.error).toBe('route already exists');
       }
       expect(await routes()).toEqual(before);
+    });
+
+    it('accepts a less specific host beside a config route: the config route still wins its host', async () => {
+      const wildcard = { host: '*.example.com', path: '/admin' };
+      const accepted = await call('POST', `${wp.admin}/register`, {
+        headers: key,
+        body: aCompatRoute(wildcard),
+      });
+      expect(accepted.status).toBe(200);
+      expect(
+        (await call('POST', `${wp.admin}/deregister`, { headers: key, body: wildcard })).status,
+      ).toBe(200);
     });
 
     it('accepts the admin key to list routes, and nothing without a key', async () => {

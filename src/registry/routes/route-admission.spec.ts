@@ -7,6 +7,7 @@ function context(overrides: Partial<AdmissionContext> = {}): AdmissionContext {
   return {
     configRoutes: [
       toRouteSpec({ host: 'api.example.com', path: '/admin' }, { backend: 'http://10.0.0.1' }),
+      toRouteSpec({ path: '/internal' }, { backend: 'http://10.0.0.2' }),
     ],
     routesByKey: new Map(),
     servicePermissions: { sagjan: ['comments:read'] },
@@ -33,14 +34,27 @@ describe('admitRoute', () => {
   it.each([
     ['the same path', { host: 'api.example.com', path: '/admin' }],
     ['a sub-path', { host: 'api.example.com', path: '/admin/users' }],
-    ['an any-host variant', { path: '/admin' }],
     ['a method-specific variant', { host: 'api.example.com', path: '/admin', method: 'GET' }],
-    ['a wildcard-host variant', { host: '*.example.com', path: '/admin' }],
+    ['a host-specific variant of an any-host route', { host: 'x.example.com', path: '/internal' }],
+    [
+      'a wildcard-host variant of an any-host route',
+      { host: '*.example.com', path: '/internal/a' },
+    ],
   ])('refuses %s of a configured route with 409', (_name, input) => {
     expect(codeOf(() => admitRoute(toRouteSpec(input, { service: 'x' }), context()))).toBe(
       'ROUTE_SHADOWS_CONFIG',
     );
   });
+
+  it.each([
+    ['an any-host variant', { path: '/admin' }],
+    ['a wildcard-host variant', { host: '*.example.com', path: '/admin' }],
+  ])(
+    'admits %s of a host-specific configured route: the configured one still wins its host',
+    (_n, input) => {
+      expect(admitRoute(toRouteSpec(input, { service: 'x' }), context())).toBeNull();
+    },
+  );
 
   it('lets a route beside a configured one through', () => {
     expect(

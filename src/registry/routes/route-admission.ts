@@ -11,6 +11,15 @@ export interface AdmissionContext {
   servicePermissions: Readonly<Record<string, string[]>>;
 }
 
+/**
+ * Host specificity, the first thing the gateway ranks routes by: a route with a less specific host
+ * than a config route never wins a request the config route matches, so it takes no traffic from it.
+ */
+function hostRank(host: string | null): number {
+  if (host === null) return 0;
+  return host.startsWith('*.') ? 1 : 2;
+}
+
 function describe(spec: Pick<RouteSpec, 'host' | 'path' | 'methods'>): string {
   const methods = spec.methods ? `${spec.methods.join(',')} ` : '';
   return `${methods}${spec.host ?? '*'}${spec.path}`;
@@ -32,7 +41,10 @@ export function admitRoute(spec: RouteSpec, context: AdmissionContext): RouteRec
       );
     }
   }
-  const shadowed = context.configRoutes.find((configRoute) => routesOverlap(spec, configRoute));
+  const shadowed = context.configRoutes.find(
+    (configRoute) =>
+      routesOverlap(spec, configRoute) && hostRank(spec.host) >= hostRank(configRoute.host),
+  );
   if (shadowed) {
     throw new AppError(
       'ROUTE_SHADOWS_CONFIG',
