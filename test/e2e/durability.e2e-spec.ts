@@ -49,17 +49,18 @@ describe('the real process', () => {
         .status,
     ).toBe(200);
     const creds = instanceHeaders(instance.body.serviceId, instance.body.token);
+    /** What must survive the kill: the instance, every route, the service summary. */
+    const snapshot = async (admin: string) => ({
+      instance: (await call('GET', `${admin}/service/${instance.body.id}`, { headers: creds }))
+        .body,
+      routes: (await call('GET', `${admin}/routes`, { headers: key })).body,
+      services: (await call('GET', `${admin}/services`, { headers: creds })).body,
+    });
     await call('PATCH', `${current.admin}/service/${instance.body.id}`, {
       headers: creds,
       body: { status: 'MAINTENANCE' },
     });
-    const before = {
-      instance: (
-        await call('GET', `${current.admin}/service/${instance.body.id}`, { headers: creds })
-      ).body,
-      routes: (await call('GET', `${current.admin}/routes`, { headers: key })).body,
-      services: (await call('GET', `${current.admin}/services`, { headers: creds })).body,
-    };
+    const before = await snapshot(current.admin);
 
     expect(await kill(current.child, 'SIGKILL')).toBeNull();
     current = await spawnWaypost({ DATA_DIR: dataDir });
@@ -67,13 +68,7 @@ describe('the real process', () => {
     // Same generated keys, read back from DATA_DIR.
     expect(printedKey(current.output(), 'REGISTRATION_KEY')).toBe(registrationKey);
     expect(printedKey(current.output(), 'ADMIN_KEY')).toBe(adminKey);
-    const after = {
-      instance: (
-        await call('GET', `${current.admin}/service/${instance.body.id}`, { headers: creds })
-      ).body,
-      routes: (await call('GET', `${current.admin}/routes`, { headers: key })).body,
-      services: (await call('GET', `${current.admin}/services`, { headers: creds })).body,
-    };
+    const after = await snapshot(current.admin);
     expect(after).toEqual({ ...before, routes: { ...before.routes, routes: expect.any(Array) } });
     expect(after.routes.routes).toEqual(expect.arrayContaining(before.routes.routes));
     expect(after.instance.status).toBe('MAINTENANCE');
