@@ -6,6 +6,7 @@ import { namespacesFor } from './config/config.namespaces';
 import { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
 import { HealthMonitorModule } from './health-monitor/health-monitor.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RegistryModule } from './registry/registry.module';
 
@@ -28,6 +29,7 @@ export class AppModule {
         HealthMonitorModule,
         HealthModule.forRoot({ shutdownDelayMs: settings.server.shutdownDelayMs }),
         ProxyModule,
+        MetricsModule,
       ],
     };
   }

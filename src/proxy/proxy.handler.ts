@@ -10,6 +10,7 @@ import { proxyConfig } from '../config/config.namespaces';
 import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
 import { ApiKeys } from './api-keys';
 import { ClientGoneSignal } from './client-gone-signal';
+import { GatewayStats } from './gateway-stats';
 import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-headers';
 import { RouteMatch } from './route-table';
 import { RouteRuntime, RoutingService } from './routing.service';
@@ -61,6 +62,7 @@ export class ProxyHandler {
     private readonly routing: RoutingService,
     private readonly pools: UpstreamPools,
     private readonly events: EventEmitter2,
+    private readonly stats: GatewayStats,
     @Inject(proxyConfig.KEY) private readonly settings: ConfigType<typeof proxyConfig>,
   ) {
     this.apiKeys = new ApiKeys(settings.apiKeys);
@@ -248,6 +250,7 @@ export class ProxyHandler {
       },
       ({ statusCode, headers }) => {
         upstreamStatus = statusCode;
+        this.stats.count(statusCode);
         res.writeHead(
           statusCode,
           this.withGatewayHeaders(
@@ -346,6 +349,7 @@ export class ProxyHandler {
     // Whatever the client is still sending is not wanted: drain it so the connection can be reused.
     req.resume();
     if (res.headersSent) return void res.destroy();
+    this.stats.count(error.statusCode);
     res.writeHead(
       error.statusCode,
       this.withGatewayHeaders(

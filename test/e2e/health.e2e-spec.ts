@@ -87,4 +87,23 @@ describe('health endpoints', () => {
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'route not found' });
   });
+
+  it('exposes Prometheus metrics to the admin key only', async () => {
+    expect((await call('GET', `${wp.admin}/metrics`)).status).toBe(401);
+    await call('GET', `${wp.gateway}/still/nothing`);
+    const metrics = await call('GET', `${wp.admin}/metrics`, { headers: bearer(ADMIN_KEY) });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(metrics.text).toContain('waypost_instances{service_type="sagjan",status="UP"} 1');
+    expect(metrics.text).toContain('waypost_instances{service_type="pinger",status="UP"} 2');
+    expect(metrics.text).toMatch(/^waypost_routes 2$/m);
+    const passed = Number(
+      /waypost_health_checks_total\{result="passed"\} (\d+)/.exec(metrics.text)?.[1],
+    );
+    expect(passed).toBeGreaterThan(0);
+    const notFound = Number(
+      /waypost_gateway_responses_total\{code="4xx"\} (\d+)/.exec(metrics.text)?.[1],
+    );
+    expect(notFound).toBeGreaterThanOrEqual(2);
+  });
 });

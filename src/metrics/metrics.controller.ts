@@ -1,0 +1,71 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminAccess } from '../auth/auth.decorators';
+import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
+import { INSTANCE_STATUSES } from '../registry/instance.model';
+import { RegistryService } from '../registry/registry.service';
+import { GatewayStats } from '../proxy/gateway-stats';
+import { family } from './prometheus-text';
+
+/** `/metrics` in Prometheus text format, for operators (admin key). */
+@ApiTags('metrics')
+@Controller('metrics')
+export class MetricsController {
+  private checksPassed = 0;
+  private checksFailed = 0;
+
+  constructor(
+    private readonly registry: RegistryService,
+    private readonly gateway: GatewayStats,
+  ) {}
+
+  @OnEvent(HEALTH_EVENTS.checkPassed)
+  onPassed(): void {
+    this.checksPassed++;
+  }
+
+  @OnEvent(HEALTH_EVENTS.checkFailed)
+  onFailed(): void {
+    this.checksFailed++;
+  }
+
+  @Get()
+  @AdminAccess()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiOperation({ summary: 'Instances by status, routes, health checks and gateway answers' })
+  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  metrics(): string {
+    const instances = this.registry.serviceTypes().flatMap((serviceType) => {
+      const all = this.registry.instancesOf(serviceType);
+      return INSTANCE_STATUSES.map((status) => ({
+        labels: { service_type: serviceType, status },
+        value: all.filter((i) => i.status === status).length,
+      }));
+    });
+    return [
+      family(
+        'waypost_instances',
+        'gauge',
+        'Registered instances by service type and status.',
+        instances,
+      ),
+      family('waypost_routes', 'gauge', 'Routes, config file and registered.', [
+        { value: this.registry.routeCount() },
+      ]),
+      family('waypost_health_checks_total', 'counter', 'Health check results.', [
+        { labels: { result: 'passed' }, value: this.checksPassed },
+        { labels: { result: 'failed' }, value: this.checksFailed },
+      ]),
+      family(
+        'waypost_gateway_responses_total',
+        'counter',
+        'Gateway answers by status class.',
+        [1, 2, 3, 4, 5].map((c) => ({
+          labels: { code: `${c}xx` },
+          value: this.gateway.byClass[c],
+        })),
+      ),
+    ].join('');
+  }
+}
