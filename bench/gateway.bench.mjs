@@ -35,7 +35,10 @@ async function waitForPort(port) {
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise((resolve) => {
       const socket = require('node:net').connect(port, '127.0.0.1');
-      socket.on('connect', () => { socket.destroy(); resolve(true); });
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.on('error', () => resolve(false));
     });
     if (ok) return;
@@ -55,11 +58,16 @@ function wrk(url, scenario, dir) {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency'];
   if (scenario === 'post') {
     const script = join(dir, 'post.lua');
-    writeFileSync(script, `wrk.method = "POST"\nwrk.body = string.rep("a", 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`);
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\nwrk.body = string.rep("a", 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`,
+    );
     args.push('-s', script);
   }
   const path = scenario === 'small' ? '/small' : scenario === 'post' ? '/post' : '/16k';
-  const out = spawnSync('taskset', ['-c', '1', 'wrk', ...args, url + path], { encoding: 'utf8' }).stdout;
+  const out = spawnSync('taskset', ['-c', '1', 'wrk', ...args, url + path], {
+    encoding: 'utf8',
+  }).stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const ms = (label) => {
     const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
@@ -80,22 +88,39 @@ async function main() {
   const backend = startNginx(join(dir, 'backend'), 'backend', ports, 1);
   const nginxProxy = startNginx(join(dir, 'proxy'), 'proxy', ports, 0);
   const upstream = `http://127.0.0.1:${ports.backendPort}`;
-  const peerPorts = { fastify: await freePort(), fastGateway: await freePort(), undici: await freePort(), waypost: await freePort() };
+  const peerPorts = {
+    fastify: await freePort(),
+    fastGateway: await freePort(),
+    undici: await freePort(),
+    waypost: await freePort(),
+  };
   const configFile = join(dir, 'waypost.yaml');
   writeFileSync(configFile, `routes:\n  - path: /\n    backend: ${upstream}\n`);
   const children = [
     backend,
     nginxProxy,
-    startNode(join(root, 'bench/peers/fastify-http-proxy.mjs'), [String(peerPorts.fastify), upstream]),
-    startNode(join(root, 'bench/peers/fast-gateway.mjs'), [String(peerPorts.fastGateway), upstream]),
+    startNode(join(root, 'bench/peers/fastify-http-proxy.mjs'), [
+      String(peerPorts.fastify),
+      upstream,
+    ]),
+    startNode(join(root, 'bench/peers/fast-gateway.mjs'), [
+      String(peerPorts.fastGateway),
+      upstream,
+    ]),
     startNode(join(root, 'bench/peers/node-undici.mjs'), [String(peerPorts.undici), upstream]),
     startNode(join(root, 'dist/main.js'), [], {
-      CONFIG_FILE: configFile, STORE: 'memory', DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1',
-      GATEWAY_PORT: String(peerPorts.waypost), ADMIN_PORT: '0', LOG_LEVEL: 'warn',
+      CONFIG_FILE: configFile,
+      STORE: 'memory',
+      DATA_DIR: join(dir, 'data'),
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: String(peerPorts.waypost),
+      ADMIN_PORT: '0',
+      LOG_LEVEL: 'warn',
     }),
   ];
   try {
-    for (const port of [ports.backendPort, ports.proxyPort, ...Object.values(peerPorts)]) await waitForPort(port);
+    for (const port of [ports.backendPort, ports.proxyPort, ...Object.values(peerPorts)])
+      await waitForPort(port);
     const targets = {
       'direct (no proxy)': `http://127.0.0.1:${ports.backendPort}`,
       'nginx proxy': `http://127.0.0.1:${ports.proxyPort}`,
@@ -114,7 +139,9 @@ async function main() {
       if (Math.abs(direct - reference) / reference > 0.25 && retried < ROUNDS) {
         retried++;
         round--;
-        process.stderr.write(`round skipped: direct ${direct.toFixed(0)} req/s vs ${reference.toFixed(0)} (machine busy)\n`);
+        process.stderr.write(
+          `round skipped: direct ${direct.toFixed(0)} req/s vs ${reference.toFixed(0)} (machine busy)\n`,
+        );
         continue;
       }
       for (const scenario of scenarios) {
@@ -124,17 +151,30 @@ async function main() {
         }
       }
     }
-    const lines = [`gateway benchmark: wrk -c${CONNECTIONS} ${SECONDS}s per run, ${ROUNDS} alternating rounds (medians), proxies on core 0, nginx backend + wrk on core 1`];
+    const lines = [
+      `gateway benchmark: wrk -c${CONNECTIONS} ${SECONDS}s per run, ${ROUNDS} alternating rounds (medians), proxies on core 0, nginx backend + wrk on core 1`,
+    ];
     for (const scenario of scenarios) {
-      lines.push(`\n${scenario === 'small' ? 'small GET' : scenario === 'post' ? '1 KiB POST' : '16 KiB response'}`);
+      lines.push(
+        `\n${scenario === 'small' ? 'small GET' : scenario === 'post' ? '1 KiB POST' : '16 KiB response'}`,
+      );
       const med = {};
       for (const [name, runs] of Object.entries(results[scenario])) {
-        med[name] = { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), non2xx: runs.reduce((a, r) => a + r.non2xx, 0) };
-        lines.push(`  ${name.padEnd(22)} ${med[name].rps.toFixed(0).padStart(7)} req/s  p50 ${med[name].p50.toFixed(2)} ms  p99 ${med[name].p99.toFixed(2)} ms${med[name].non2xx ? `  (${med[name].non2xx} non-2xx!)` : ''}`);
+        med[name] = {
+          rps: median(runs.map((r) => r.rps)),
+          p50: median(runs.map((r) => r.p50)),
+          p99: median(runs.map((r) => r.p99)),
+          non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+        };
+        lines.push(
+          `  ${name.padEnd(22)} ${med[name].rps.toFixed(0).padStart(7)} req/s  p50 ${med[name].p50.toFixed(2)} ms  p99 ${med[name].p99.toFixed(2)} ms${med[name].non2xx ? `  (${med[name].non2xx} non-2xx!)` : ''}`,
+        );
       }
       const nodePeers = ['@fastify/http-proxy', 'fast-gateway'];
       const fastest = nodePeers.reduce((a, b) => (med[a].rps >= med[b].rps ? a : b));
-      lines.push(`  waypost / fastest Node peer (${fastest}): ${(med.waypost.rps / med[fastest].rps).toFixed(2)}x; waypost / node:http+undici ceiling: ${(med.waypost.rps / med['node:http + undici'].rps).toFixed(2)}x; p99 waypost ${med.waypost.p99.toFixed(2)} ms vs ${fastest} ${med[fastest].p99.toFixed(2)} ms`);
+      lines.push(
+        `  waypost / fastest Node peer (${fastest}): ${(med.waypost.rps / med[fastest].rps).toFixed(2)}x; waypost / node:http+undici ceiling: ${(med.waypost.rps / med['node:http + undici'].rps).toFixed(2)}x; p99 waypost ${med.waypost.p99.toFixed(2)} ms vs ${fastest} ${med[fastest].p99.toFixed(2)} ms`,
+      );
     }
     lines.push('\n' + routeLookup());
     process.stdout.write(lines.join('\n') + '\n');
@@ -149,7 +189,18 @@ function routeLookup() {
   const { RouteTable } = require(join(root, 'dist/proxy/route-table.js'));
   const { toRouteSpec } = require(join(root, 'dist/registry/routes/route-spec.js'));
   const table = (n) =>
-    new RouteTable(Array.from({ length: n }, (_, i) => ({ ...toRouteSpec({ path: `/svc${i}/api/*`, host: i % 2 ? `h${i}.example.com` : undefined }, { backend: 'http://b' }), id: `r${i}`, origin: 'register', owners: [], registeredAt: '' })));
+    new RouteTable(
+      Array.from({ length: n }, (_, i) => ({
+        ...toRouteSpec(
+          { path: `/svc${i}/api/*`, host: i % 2 ? `h${i}.example.com` : undefined },
+          { backend: 'http://b' },
+        ),
+        id: `r${i}`,
+        origin: 'register',
+        owners: [],
+        registeredAt: '',
+      })),
+    );
   const time = (t, n) => {
     const paths = Array.from({ length: 1000 }, (_, i) => `/svc${(i * 7) % n}/api/items/${i}`);
     for (let i = 0; i < 200_000; i++) t.match('h1.example.com', paths[i % 1000], 'GET');
@@ -161,7 +212,7 @@ function routeLookup() {
   const big = table(10_000);
   const a = time(small, 10);
   const b = time(big, 10_000);
-  return `route lookup: ${(a).toFixed(0)} ns at 10 routes, ${(b).toFixed(0)} ns at 10,000 routes: ratio ${(b / a).toFixed(2)}x`;
+  return `route lookup: ${a.toFixed(0)} ns at 10 routes, ${b.toFixed(0)} ns at 10,000 routes: ratio ${(b / a).toFixed(2)}x`;
 }
 
 main().catch((error) => {

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, runLoad } from './lib/load.mjs';
+import { fmt, registerMany, runLoad } from './lib/load.mjs';
 import { cpuSeconds, rssMb, startPinned, stop } from './lib/process.mjs';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
@@ -69,30 +69,19 @@ const startWaypost = (dataDir) =>
     ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
   });
 
-async function registerAll(origin, ports, type) {
-  return runLoad({
+// Each instance its own base URL (a path on a shared server): one identity, one health path.
+const registerAll = (origin, ports, type) =>
+  registerMany({
     origin,
-    concurrency: 32,
-    durationMs: 600_000,
-    maxRequests: INSTANCES,
-    expectStatus: 201,
-    next: (i) =>
-      i >= INSTANCES
-        ? null
-        : {
-            method: 'POST',
-            path: '/service',
-            headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-            // Each instance its own base URL (a path on a shared server): one identity, one health path.
-            body: JSON.stringify({
-              serviceType: `svc-${i % 1000}`,
-              url: `http://127.0.0.1:${ports[i % SERVERS]}/i/${i}`,
-              healthCheck: { type, path: '/health' },
-              metadata: { i: String(i) },
-            }),
-          },
+    key: KEY,
+    count: INSTANCES,
+    bodyOf: (i) => ({
+      serviceType: `svc-${i % 1000}`,
+      url: `http://127.0.0.1:${ports[i % SERVERS]}/i/${i}`,
+      healthCheck: { type, path: '/health' },
+      metadata: { i: String(i) },
+    }),
   });
-}
 
 // A steady 2,000 reads/s: latency under a load the core can carry, not at saturation.
 const reads = (origin) =>

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, runLoad } from './lib/load.mjs';
+import { fmt, registerMany, runLoad } from './lib/load.mjs';
 import { cpuSeconds, rssMb, startPinned, stop } from './lib/process.mjs';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
@@ -53,31 +53,20 @@ async function main() {
   const pid = waypost.child.pid;
   const rssIdle = rssMb(pid);
 
-  const credentials = [];
   const cpu0 = cpuSeconds(pid);
-  const registrations = await runLoad({
+  const registrations = await registerMany({
     origin,
-    concurrency: CONCURRENCY,
-    durationMs: 600_000,
-    maxRequests: INSTANCES,
-    expectStatus: 201,
-    next: (i) =>
-      i >= INSTANCES
-        ? null
-        : {
-            method: 'POST',
-            path: '/service',
-            headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-            body: JSON.stringify({
-              serviceType: `svc-${i % TYPES}`,
-              host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-              port: 3000,
-              healthCheck: { type: 'none' },
-              metadata: { build: String(i) },
-              tags: ['bench'],
-              version: '1.0.0',
-            }),
-          },
+    key: KEY,
+    count: INSTANCES,
+    bodyOf: (i) => ({
+      serviceType: `svc-${i % TYPES}`,
+      host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      port: 3000,
+      healthCheck: { type: 'none' },
+      metadata: { build: String(i) },
+      tags: ['bench'],
+      version: '1.0.0',
+    }),
   });
   const cpuRegistrations = cpuSeconds(pid) - cpu0;
   const rssFull = rssMb(pid);

@@ -61,3 +61,23 @@ export async function runLoad({
 export function fmt(result) {
   return `${result.perSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  (${result.requests} requests, ${result.failures} failed)`;
 }
+
+/** Registers `count` instances through `POST /service`, 32 at a time; `bodyOf(i)` gives each body. */
+export function registerMany({ origin, key, count, bodyOf }) {
+  return runLoad({
+    origin,
+    concurrency: 32,
+    durationMs: 600_000,
+    maxRequests: count,
+    expectStatus: 201,
+    next: (i) =>
+      i >= count
+        ? null
+        : {
+            method: 'POST',
+            path: '/service',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify(bodyOf(i)),
+          },
+  });
+}

@@ -3,7 +3,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find((p) => spawnSync('test', ['-x', p]).status === 0);
+export const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(
+  (p) => spawnSync('test', ['-x', p]).status === 0,
+);
 
 /** role 'backend': answers /small, /post, /16k; role 'proxy': reverse proxy to the backend. */
 export function nginxConfig(dir, role, { backendPort, proxyPort }) {
@@ -21,15 +23,19 @@ http {
   fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   keepalive_requests 100000;
   upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
-  ${role === 'backend' ? `server {
+  ${
+    role === 'backend'
+      ? `server {
     listen 127.0.0.1:${backendPort};
     location = /small { return 200 "hello"; }
     location = /post { client_body_buffer_size 16k; return 200 "ok"; }
     location = /16k { root ${dir}/www; try_files /16k =404; }
-  }` : `server {
+  }`
+      : `server {
     listen 127.0.0.1:${proxyPort};
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }`}
+  }`
+  }
 }`;
 }
 
@@ -37,6 +43,10 @@ http {
 export function startNginx(dir, role, ports, core) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, role, ports));
-  const child = spawn('taskset', ['-c', String(core), NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  const child = spawn(
+    'taskset',
+    ['-c', String(core), NGINX, '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
+    { stdio: 'ignore' },
+  );
   return child;
 }

@@ -8,7 +8,8 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host']);
 createServer((req, res) => {
   const headers = {};
   for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k)) headers[k] = v;
-  const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
+  const hasBody =
+    req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0';
   pool.stream(
     { path: req.url, method: req.method, headers, body: hasBody ? req : null },
     ({ statusCode, headers: h }) => {
