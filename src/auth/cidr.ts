@@ -37,10 +37,6 @@ export class CidrList {
     });
   }
 
-  get isEmpty(): boolean {
-    return this.ranges.length === 0;
-  }
-
   contains(address: string | undefined): boolean {
     if (!address) return false;
     const parsed = parseAddress(address);

@@ -20,7 +20,6 @@ const HOSTNAME =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV6_LITERAL = /^[0-9A-Fa-f:.]{2,45}$/;
 const PATH_SEGMENT = /^(\*|[A-Za-z0-9\-._~!$&'()+,;=:@%]+)$/;
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
 export const PERMISSION = /^[A-Za-z0-9][A-Za-z0-9:._*-]{0,127}$/;
 
 /** A bounded, printable string: no CR, LF or other control characters can reach a header or log. */
@@ -132,10 +131,6 @@ export function IsRoutePath(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
-}
-
-export function IsHeaderName(options?: ValidationOptions): PropertyDecorator {
-  return Matches(HEADER_NAME, { ...options, message: '$property must be an HTTP header name' });
 }
 
 interface StringMapLimits {

@@ -18,11 +18,3 @@ export function parseDuration(value: unknown): number | null {
   const ms = Math.round(Number(amount) * UNIT_MS[unit ?? 'ms']);
   return Number.isSafeInteger(ms) ? ms : null;
 }
-
-/** Formats milliseconds back into the shortest exact duration string, for logs and docs. */
-export function formatDuration(ms: number): string {
-  for (const unit of ['h', 'm', 's'] as const) {
-    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}

@@ -12,10 +12,6 @@ export class DueQueue {
     return this.live.size;
   }
 
-  has(id: string): boolean {
-    return this.live.has(id);
-  }
-
   schedule(id: string, due: number): void {
     const generation = ++this.generations;
     this.live.set(id, generation);

@@ -1,7 +1,6 @@
 import {
   hostMatches,
   hostsOverlap,
-  literalPrefix,
   normalizeRoutePath,
   pathsOverlap,
   routesOverlap,
@@ -66,11 +65,5 @@ describe('route patterns', () => {
     expect(routesOverlap(base, { host: null, path: '/v2/users', methods: null })).toBe(true);
     expect(routesOverlap(base, { host: null, path: '/v2', methods: ['POST'] })).toBe(false);
     expect(routesOverlap(base, { host: 'other.com', path: '/v2', methods: null })).toBe(false);
-  });
-
-  it('takes the literal prefix before the first wildcard', () => {
-    expect(literalPrefix('/api/comments/*')).toBe('/api/comments');
-    expect(literalPrefix('/v2')).toBe('/v2');
-    expect(literalPrefix('/*/x')).toBe('/');
   });
 });

@@ -36,13 +36,6 @@ export function parsePathPattern(path: string): PathPattern {
   return { segments, tail: segments.includes(WILDCARD) ? 'exact' : 'prefix' };
 }
 
-/** The literal part of a pattern before its first wildcard: what `strip_prefix` removes. */
-export function literalPrefix(path: string): string {
-  const segments = splitPath(path);
-  const firstWildcard = segments.indexOf(WILDCARD);
-  return '/' + (firstWildcard < 0 ? segments : segments.slice(0, firstWildcard)).join('/');
-}
-
 function lengthRange(pattern: PathPattern): [number, number] {
   const n = pattern.segments.length;
   if (pattern.tail === 'exact') return [n, n];
