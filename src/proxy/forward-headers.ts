@@ -70,26 +70,3 @@ export function upstreamHeaders(
   if (context.apiKeyName !== null) result['x-api-key-name'] = context.apiKeyName;
   return result;
 }
-
-/** The backend's response headers without hop-by-hop ones, ready for writeHead. */
-export function downstreamHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const listed = connectionListed(headers as IncomingHttpHeaders);
-  const result: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || listed.has(name)) continue;
-    if (
-      name === 'connection' ||
-      name === 'keep-alive' ||
-      name === 'transfer-encoding' ||
-      name === 'proxy-connection' ||
-      name === 'trailer' ||
-      name === 'upgrade'
-    )
-      continue;
-    result[name] = value;
-  }
-  return result;
-}

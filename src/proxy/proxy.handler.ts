@@ -4,17 +4,19 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { toErrorBody } from '../common/errors/error-body';
 import { ErrorCode } from '../common/errors/error-codes';
 import { proxyConfig } from '../config/config.namespaces';
 import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
 import { ApiKeys } from './api-keys';
-import { ClientGoneSignal } from './client-gone-signal';
 import { GatewayStats } from './gateway-stats';
-import { downstreamHeaders, requestIdOf, upstreamHeaders } from './forward-headers';
+import { requestIdOf, upstreamHeaders } from './forward-headers';
 import { RouteMatch } from './route-table';
 import { RouteRuntime, RoutingService } from './routing.service';
 import { UpstreamPools } from './upstream-pools';
+import { UpstreamCall, UpstreamCallHooks } from './upstream-call';
+import { Upstream } from './balancers';
 import { tunnelUpgrade } from './websocket-tunnel';
 import { gatewayPath, hostOf, PathRejection } from './request-target';
 
@@ -34,9 +36,26 @@ function unmapIpv4(address: string): string {
 }
 
 const BODY_IDLE_MS = 10_000;
+
+/** The body is in; the socket's timer goes back to what node:http set, unless it already did. */
+function stopBodyTimer(this: IncomingMessage): void {
+  if (this.socket?.timeout === BODY_IDLE_MS) this.socket.setTimeout(0);
+}
+const RETRY_BACKOFF_MS = 50;
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Errors raised before a connection existed: the backend saw nothing, so any request may go elsewhere. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
+/** What the gateway knows of one client request, from arrival to answer. */
 interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
@@ -46,13 +65,30 @@ interface Exchange {
   extraHeaders: Record<string, string>;
 }
 
+/** An admitted request on its way to a backend; attempts run one after another. */
+interface Forwarding extends Exchange {
+  match: RouteMatch;
+  runtime: RouteRuntime;
+  method: string;
+  upstreamPath: string;
+  headers: Record<string, string | string[]>;
+  hasBody: boolean;
+  timeout: number;
+  attemptsLeft: number;
+  /** Instances already tried, so a retry goes elsewhere while it can. */
+  tried: string[];
+  backend: Upstream | null;
+  call: UpstreamCall<Forwarding> | null;
+  clientGone: boolean;
+}
+
 /**
  * The data plane's one handler, built once at boot: match the precompiled route table, check the
- * API key, take a rate-limit token, pick an UP instance, stream through that origin's keep-alive
- * pool. No Nest guard, pipe or interceptor runs here.
+ * API key, take a rate-limit token, pick an UP instance, dispatch through that origin's keep-alive
+ * pool and write the answer straight back. No Nest guard, pipe or interceptor runs here.
  */
 @Injectable()
-export class ProxyHandler {
+export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
   private readonly logger = new Logger(ProxyHandler.name);
   private readonly apiKeys: ApiKeys;
   private readonly inFlight = new Map<string, number>();
@@ -69,38 +105,50 @@ export class ProxyHandler {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const exchange: Exchange = {
-      req,
-      res,
-      started: performance.now(),
-      requestId: requestIdOf(req.headers, randomUUID),
-      clientIp: unmapIpv4(req.socket.remoteAddress ?? ''),
-      extraHeaders: {},
-    };
-    const admitted = this.admit(req, exchange.clientIp, exchange.requestId);
+    const started = performance.now();
+    const requestId = requestIdOf(req.headers, randomUUID);
+    const clientIp = unmapIpv4(req.socket.remoteAddress ?? '');
+    const admitted = this.admit(req, clientIp, requestId);
     if ('refusal' in admitted) {
-      exchange.extraHeaders = admitted.refusal.headers ?? NO_HEADERS;
-      return this.fail(exchange, admitted.refusal.code, admitted.refusal.message);
+      const { refusal } = admitted;
+      const extraHeaders = refusal.headers ?? NO_HEADERS;
+      const exchange = { req, res, started, requestId, clientIp, extraHeaders };
+      return this.fail(exchange, refusal.code, refusal.message);
     }
-    const { match, runtime, headers, upstreamPath, method } = admitted;
-    exchange.extraHeaders = match.route.options.headers ?? NO_HEADERS;
+    const { match, runtime, method, upstreamPath, headers } = admitted;
     const hasBody =
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
         : req.headers['transfer-encoding'] !== undefined;
     if (hasBody) this.guardBody(req);
     const retry = match.route.options.retry;
-    // Only bodiless idempotent requests are retried: undici destroys a streamed body when the
-    // attempt fails (even a refused connection), so a body could not be sent a second time.
-    const attempts = retry?.enabled && !hasBody && IDEMPOTENT.has(method) ? retry.max_attempts : 1;
-    this.attempt(
-      exchange,
+    const forwarding: Forwarding = {
+      req,
+      res,
+      started,
+      requestId,
+      clientIp,
+      extraHeaders: match.route.options.headers ?? NO_HEADERS,
       match,
       runtime,
-      { method, upstreamPath, headers, hasBody },
-      attempts,
-      new Set(),
-    );
+      method,
+      upstreamPath,
+      headers,
+      hasBody,
+      timeout: match.route.options.timeout ?? this.settings.timeoutMs,
+      attemptsLeft: retry?.enabled ? retry.max_attempts : 1,
+      tried: [],
+      backend: null,
+      call: null,
+      clientGone: false,
+    };
+    // A client that goes away takes its upstream request with it, instead of holding the backend.
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      forwarding.clientGone = true;
+      forwarding.call?.cancel();
+    });
+    this.attempt(forwarding);
   }
 
   /** A WebSocket upgrade: admitted like any request, and only on routes with `websocket: true`. */
@@ -196,117 +244,113 @@ export class ProxyHandler {
     };
   }
 
-  private attempt(
-    exchange: Exchange,
-    match: RouteMatch,
-    runtime: RouteRuntime,
-    request: {
-      method: string;
-      upstreamPath: string;
-      headers: Record<string, string | string[]>;
-      hasBody: boolean;
-    },
-    attemptsLeft: number,
-    tried: Set<string>,
-  ): void {
+  private attempt(forwarding: Forwarding): void {
+    if (forwarding.clientGone) return;
+    const { match, runtime, tried } = forwarding;
     const now = Date.now();
     const breakers = runtime.breakers;
     const all = this.routing.candidates(match.route, runtime);
     const closed = breakers ? all.filter((b) => breakers.available(b.id, now)) : all;
     if (all.length > 0 && closed.length === 0) {
       return this.fail(
-        exchange,
+        forwarding,
         'SERVICE_UNAVAILABLE',
         'every instance of this route has its circuit open',
       );
     }
-    const fresh = closed.filter((backend) => !tried.has(backend.id));
+    const fresh = tried.length > 0 ? closed.filter((b) => !tried.includes(b.id)) : closed;
     const backend = runtime.balancer.pick(fresh.length > 0 ? fresh : closed, {
-      clientIp: exchange.clientIp,
+      clientIp: forwarding.clientIp,
       inFlight: this.inFlightOf,
     });
     if (!backend)
-      return this.fail(exchange, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
+      return this.fail(forwarding, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
     breakers?.allow(backend.id, now);
-    tried.add(backend.id);
-    const timeout = match.route.options.timeout ?? this.settings.timeoutMs;
+    tried.push(backend.id);
+    forwarding.attemptsLeft--;
+    forwarding.backend = backend;
     this.inFlight.set(backend.id, this.inFlightOf(backend.id) + 1);
-    const { res } = exchange;
-    let upstreamStatus = 0;
-    // A client that goes away takes its upstream request with it, instead of holding the backend.
-    const clientGone = new ClientGoneSignal();
-    res.once('close', () => {
-      if (!res.writableFinished) clientGone.abort();
-    });
-    this.pools.poolFor(backend.origin).stream(
+    const call = new UpstreamCall(forwarding, forwarding.res, this);
+    forwarding.call = call;
+    this.pools.poolFor(backend.origin).dispatch(
       {
-        signal: clientGone as unknown as AbortSignal, // undici takes any signal-shaped object
-        path: backend.basePath + request.upstreamPath,
-        method: request.method,
-        headers: request.headers,
-        body: request.hasBody ? exchange.req : null,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
+        origin: backend.origin,
+        path: backend.basePath + forwarding.upstreamPath,
+        method: forwarding.method as Dispatcher.HttpMethod,
+        headers: forwarding.headers,
+        body: forwarding.hasBody ? forwarding.req : null,
+        headersTimeout: forwarding.timeout,
+        bodyTimeout: forwarding.timeout,
       },
-      ({ statusCode, headers }) => {
-        upstreamStatus = statusCode;
-        this.stats.count(statusCode);
-        res.writeHead(
-          statusCode,
-          this.withGatewayHeaders(
-            downstreamHeaders(headers as Record<string, string | string[] | undefined>),
-            exchange,
-          ),
-        );
-        return res;
-      },
-      (error) => {
-        // Dropped at zero, so instances that come and go leave no entries behind.
-        const left = this.inFlightOf(backend.id) - 1;
-        if (left > 0) this.inFlight.set(backend.id, left);
-        else this.inFlight.delete(backend.id);
-        // The client left: nothing to answer, and no fault of the backend.
-        if (clientGone.aborted) return;
-        if (breakers) {
-          if (error || upstreamStatus >= 500) breakers.failure(backend.id, Date.now());
-          else breakers.success(backend.id);
-        }
-        if (!error) return;
-        const code = (error as { code?: string }).code;
-        // Live traffic that cannot reach an instance counts toward its health before the next check.
-        if (!runtime.backend && !res.headersSent) {
-          this.events.emit(HEALTH_EVENTS.upstreamFailed, {
-            instanceId: backend.id,
-            error: code ?? 'failed',
-          });
-        }
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (attemptsLeft > 1 && code !== 'UND_ERR_HEADERS_TIMEOUT') {
-          const backoff =
-            match.route.options.retry?.backoff === 'fixed' ? 50 : 50 * 2 ** tried.size;
-          setTimeout(
-            () => this.attempt(exchange, match, runtime, request, attemptsLeft - 1, tried),
-            backoff,
-          );
-          return;
-        }
-        if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-          return this.fail(
-            exchange,
-            'GATEWAY_TIMEOUT',
-            `the backend did not answer within ${timeout}ms`,
-          );
-        }
-        this.fail(
-          exchange,
-          'BAD_GATEWAY',
-          'the backend could not be reached or broke the connection',
-        );
-      },
+      call,
     );
+  }
+
+  /** UpstreamCallHooks: the backend answered; its headers plus the route's and the gateway's. */
+  head(forwarding: Forwarding, statusCode: number, headers: Record<string, string | string[]>) {
+    this.stats.count(statusCode);
+    return this.withGatewayHeaders(headers, forwarding);
+  }
+
+  /** UpstreamCallHooks: an attempt is over; account for it, then answer, retry or give up. */
+  settle(call: UpstreamCall<Forwarding>, error: Error | null): void {
+    const forwarding = call.context;
+    const { runtime, res } = forwarding;
+    const backend = forwarding.backend as Upstream;
+    forwarding.call = null;
+    // Dropped at zero, so instances that come and go leave no entries behind.
+    const left = this.inFlightOf(backend.id) - 1;
+    if (left > 0) this.inFlight.set(backend.id, left);
+    else this.inFlight.delete(backend.id);
+    // The client left: nothing to answer, and no fault of the backend.
+    if (call.clientGone || forwarding.clientGone) return;
+    if (runtime.breakers) {
+      if (error || call.statusCode >= 500) runtime.breakers.failure(backend.id, Date.now());
+      else runtime.breakers.success(backend.id);
+    }
+    if (!error) return;
+    const code = (error as { code?: string }).code ?? '';
+    // Live traffic that cannot reach an instance counts toward its health before the next check.
+    if (!runtime.backend && !res.headersSent) {
+      this.events.emit(HEALTH_EVENTS.upstreamFailed, {
+        instanceId: backend.id,
+        error: code || 'failed',
+      });
+    }
+    if (res.headersSent) return void res.destroy();
+    if (this.retryable(forwarding, code)) {
+      const backoff =
+        forwarding.match.route.options.retry?.backoff === 'fixed'
+          ? RETRY_BACKOFF_MS
+          : RETRY_BACKOFF_MS * 2 ** (forwarding.tried.length - 1);
+      setTimeout(() => this.attempt(forwarding), backoff);
+      return;
+    }
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      return this.fail(
+        forwarding,
+        'GATEWAY_TIMEOUT',
+        `the backend did not answer within ${forwarding.timeout}ms`,
+      );
+    }
+    this.fail(
+      forwarding,
+      'BAD_GATEWAY',
+      'the backend could not be reached or broke the connection',
+    );
+  }
+
+  /**
+   * Another instance may get the request when attempts are left and sending it again cannot do
+   * harm: an idempotent method, or a backend that never got connected to. A body goes again only
+   * if none of it was read (the gateway streams bodies; it keeps no copy), and a backend that took
+   * the request but timed out is not waited for twice.
+   */
+  private retryable(forwarding: Forwarding, code: string): boolean {
+    if (forwarding.attemptsLeft <= 0 || code === 'UND_ERR_HEADERS_TIMEOUT') return false;
+    const { req } = forwarding;
+    if (forwarding.hasBody && (req.readableDidRead || req.destroyed)) return false;
+    return IDEMPOTENT.has(forwarding.method) || NOT_CONNECTED.has(code);
   }
 
   /**
@@ -315,9 +359,10 @@ export class ProxyHandler {
    * is the route timeout's business.
    */
   private guardBody(req: IncomingMessage): void {
-    const socket = req.socket;
-    socket.setTimeout(BODY_IDLE_MS, () => socket.destroy());
-    req.once('end', () => socket.setTimeout(0));
+    // No callback: node:http's own 'timeout' handler destroys a socket nobody else handles, and a
+    // callback would add one more listener to a kept-alive socket with every request.
+    req.socket.setTimeout(BODY_IDLE_MS);
+    req.once('end', stopBodyTimer);
   }
 
   private upstreamPath(match: RouteMatch, path: string, query: string): string {

@@ -63,13 +63,17 @@ describe('gateway', () => {
   });
 
   /** A hand-made backend for one test, reached through a /register route on `host`. */
-  async function routedServer(host: string, handler: RequestListener): Promise<Server> {
+  async function routedServer(
+    host: string,
+    handler: RequestListener,
+    options?: Record<string, unknown>,
+  ): Promise<Server> {
     const server = createServer(handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     await call('POST', `${wp.admin}/register`, {
       headers: key,
-      body: aCompatRoute({ host, path: '/', backend: `http://127.0.0.1:${port}` }),
+      body: aCompatRoute({ host, path: '/', backend: `http://127.0.0.1:${port}`, options }),
     });
     return server;
   }
@@ -326,6 +330,61 @@ describe('gateway', () => {
       const answer = await get('/retry');
       expect(answer.status).toBe(200);
       expect(answer.body.backend).toBe('retry-alive');
+    }
+  });
+
+  it('retries a POST, body and all, when the instance it picked refused the connection', async () => {
+    const alive = await backend('post-alive');
+    const doomed = await backend('post-doomed');
+    const route = { path: '/orders', retry: { enabled: true, max_attempts: 2, backoff: 'fixed' } };
+    await slowlyChecked('orders', alive, route);
+    await slowlyChecked('orders', doomed, route);
+    await doomed.close();
+    // Round robin sends one of every two requests to the dead instance first.
+    for (let i = 0; i < 2; i++) {
+      const body = randomBytes(64 * 1024);
+      const answer = await request(`${wp.gateway}/orders`, { method: 'POST', body });
+      const echoed = (await answer.body.json()) as {
+        backend: string;
+        bytes: number;
+        sha256: string;
+      };
+      expect(answer.statusCode).toBe(200);
+      expect(echoed).toMatchObject({
+        backend: 'post-alive',
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('hex'),
+      });
+    }
+  });
+
+  it('never sends a POST twice once a backend has taken it, but retries a GET', async () => {
+    let hits = 0;
+    // Reads the whole request, then breaks the connection without an answer.
+    const breaker = await routedServer(
+      'breaks.example.com',
+      (req) => {
+        hits++;
+        req.resume();
+        req.on('end', () => req.socket.destroy());
+      },
+      { retry: { enabled: true, max_attempts: 3, backoff: 'fixed' } },
+    );
+    try {
+      const posted = await request(`${wp.gateway}/orders`, {
+        method: 'POST',
+        headers: { host: 'breaks.example.com' },
+        body: 'one order',
+      });
+      expect(posted.statusCode).toBe(502);
+      await posted.body.dump();
+      expect(hits).toBe(1);
+
+      hits = 0;
+      expect((await get('/orders', { host: 'breaks.example.com' })).status).toBe(502);
+      expect(hits).toBe(3);
+    } finally {
+      breaker.close();
     }
   });
 
