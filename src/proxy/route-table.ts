@@ -26,12 +26,13 @@ interface Entry {
 }
 
 interface TrieNode {
-  literal: Map<string, TrieNode>;
+  /** Null on leaves: most nodes are, and a lookup then touches no empty map. */
+  literal: Map<string, TrieNode> | null;
   wildcard: TrieNode | null;
   entries: Entry[];
 }
 
-const newNode = (): TrieNode => ({ literal: new Map(), wildcard: null, entries: [] });
+const newNode = (): TrieNode => ({ literal: null, wildcard: null, entries: [] });
 
 export interface RouteMatch {
   route: RouteRecord;
@@ -99,6 +100,7 @@ export class RouteTable {
         node = node.wildcard;
       } else {
         literals++;
+        node.literal ??= new Map();
         let child = node.literal.get(segment);
         if (!child) {
           child = newNode();
@@ -129,7 +131,7 @@ export class RouteTable {
     const walk = (node: TrieNode, depth: number) => {
       consider(node, depth);
       if (depth === segments.length) return;
-      const literal = node.literal.get(segments[depth]);
+      const literal = node.literal?.get(segments[depth]);
       if (literal) walk(literal, depth + 1);
       if (node.wildcard) walk(node.wildcard, depth + 1);
     };
