@@ -70,6 +70,54 @@ describe(RouteTable.name, () => {
     );
   });
 
+  it('adds, replaces and removes routes one at a time', () => {
+    const live = new RouteTable();
+    const general = route({ path: '/shop/*' });
+    const specific = route({ host: 'a.example.com', path: '/shop/cart' });
+    const wild = route({ host: '*.example.com', path: '/shop/*' });
+    for (const r of [general, specific, wild]) live.add(r);
+    const at = (host: string, path: string) => live.match(host, path, 'GET')?.route.id;
+    expect(at('a.example.com', '/shop/cart')).toBe(specific.id);
+    expect(at('b.example.com', '/shop/cart')).toBe(wild.id);
+    expect(at('b.org', '/shop/cart')).toBe(general.id);
+
+    live.add({ ...specific, path: '/shop/basket' });
+    expect(at('a.example.com', '/shop/cart')).toBe(wild.id);
+    expect(at('a.example.com', '/shop/basket')).toBe(specific.id);
+    expect(live.size).toBe(3);
+
+    live.remove(wild.id);
+    expect(at('b.example.com', '/shop/cart')).toBe(general.id);
+    live.remove(specific.id);
+    live.remove(general.id);
+    live.remove('never-there');
+    expect(at('a.example.com', '/shop/basket')).toBeUndefined();
+    expect(live.size).toBe(0);
+    expect({ ...live, nextRank: 0 }).toEqual({ ...new RouteTable(), nextRank: 0 });
+  });
+
+  it('prunes what a removed route alone needed, and keeps what others still use', () => {
+    const live = new RouteTable();
+    const deep = route({ path: '/a/*/c/d' });
+    const shallow = route({ path: '/a/*/c', method: 'GET' });
+    live.add(deep);
+    live.add(shallow);
+    live.remove(deep.id);
+    expect(live.match('h', '/a/1/c', 'GET')?.route.id).toBe(shallow.id);
+    expect(live.match('h', '/a/1/c/d', 'GET')).toBeNull();
+    live.remove(shallow.id);
+    // An emptied table is a new one but for its rank counter: no node, map or group left behind.
+    expect({ ...live, nextRank: 0 }).toEqual({ ...new RouteTable(), nextRank: 0 });
+  });
+
+  it('keeps a replaced route in its place among equally specific routes', () => {
+    const first = route({ path: '/same' });
+    const second = route({ path: '/same' });
+    const live = new RouteTable([first, second]);
+    live.add({ ...first, options: { timeout: 5 } });
+    expect(live.match('h', '/same', 'GET')?.route.id).toBe(first.id);
+  });
+
   it('looks up 10,000 routes by walking the path, not the list', () => {
     const many = Array.from({ length: 10_000 }, (_, i) => route({ path: `/svc${i}/api/*` }));
     const big = new RouteTable(many);

@@ -49,29 +49,80 @@ function better(a: Entry, b: Entry, method: string): boolean {
   return a.rank < b.rank;
 }
 
-export class RouteTable {
-  private readonly exactHosts = new Map<string, TrieNode>();
-  /** Wildcard host patterns, longest suffix first. */
-  private readonly wildcardHosts: [string, TrieNode][] = [];
-  private readonly anyHost = newNode();
-  readonly size: number;
+/** Where a route sits in the table, so it can be taken out without a rebuild. */
+interface Placement {
+  group: HostGroup;
+  entry: Entry;
+  /** Nodes from the group's root down to the one holding the entry. */
+  path: TrieNode[];
+  /** The edge taken into each node of `path` after the root: a literal segment or '*'. */
+  edges: string[];
+}
 
-  constructor(routes: readonly RouteRecord[]) {
-    const wildcards = new Map<string, TrieNode>();
-    routes.forEach((route, index) => {
-      let root: TrieNode;
-      if (route.host === null) root = this.anyHost;
-      else if (route.host.startsWith('*.')) {
-        root = wildcards.get(route.host) ?? newNode();
-        wildcards.set(route.host, root);
-      } else {
-        root = this.exactHosts.get(route.host) ?? newNode();
-        this.exactHosts.set(route.host, root);
+interface HostGroup {
+  key: string;
+  root: TrieNode;
+  routes: number;
+}
+
+/**
+ * Routes change one at a time (add, replace, remove) in O(depth of the route's path), never by a
+ * rebuild, so registering the 10,001st route costs what registering the first did.
+ */
+export class RouteTable {
+  private readonly exactHosts = new Map<string, HostGroup>();
+  /** Wildcard host patterns, longest suffix first. */
+  private wildcardHosts: HostGroup[] = [];
+  private readonly anyHost: HostGroup = { key: '', root: newNode(), routes: 0 };
+  private readonly placements = new Map<string, Placement>();
+  /** Among equally specific routes, config routes win, then the route that came first. */
+  private nextConfigRank = 0;
+  private nextRank = 1_000_000_000;
+
+  constructor(routes: readonly RouteRecord[] = []) {
+    for (const route of routes) this.add(route);
+  }
+
+  get size(): number {
+    return this.placements.size;
+  }
+
+  /** Adds a route, or replaces the route with its id (which keeps its place among equals). */
+  add(route: RouteRecord): void {
+    const known = this.placements.get(route.id);
+    if (known) this.remove(route.id);
+    const group = this.groupFor(route.host);
+    const rank =
+      known?.entry.rank ?? (route.origin === 'config' ? this.nextConfigRank++ : this.nextRank++);
+    this.placements.set(route.id, this.insert(group, route, rank));
+    group.routes++;
+  }
+
+  /** Takes a route out, and with it every node only it needed. */
+  remove(id: string): void {
+    const placement = this.placements.get(id);
+    if (!placement) return;
+    this.placements.delete(id);
+    const { group, entry, path, edges } = placement;
+    const holder = path[path.length - 1];
+    holder.entries.splice(holder.entries.indexOf(entry), 1);
+    for (let depth = path.length - 1; depth > 0; depth--) {
+      const node = path[depth];
+      if (node.entries.length > 0 || node.wildcard || (node.literal && node.literal.size > 0))
+        break;
+      const parent = path[depth - 1];
+      const edge = edges[depth - 1];
+      if (edge === '*') parent.wildcard = null;
+      else {
+        parent.literal?.delete(edge);
+        if (parent.literal?.size === 0) parent.literal = null;
       }
-      this.insert(root, route, route.origin === 'config' ? index : routes.length + index);
-    });
-    this.wildcardHosts = [...wildcards.entries()].sort((a, b) => b[0].length - a[0].length);
-    this.size = routes.length;
+    }
+    if (--group.routes === 0 && group !== this.anyHost) {
+      if (group.key.startsWith('*.'))
+        this.wildcardHosts = this.wildcardHosts.filter((g) => g !== group);
+      else this.exactHosts.delete(group.key);
+    }
   }
 
   /** The most specific route for a request, or null (404). `host` is lower-case without port. */
@@ -79,20 +130,41 @@ export class RouteTable {
     const segments = splitPath(path);
     const exact = this.exactHosts.get(host);
     if (exact) {
-      const found = this.lookup(exact, segments, method);
+      const found = this.lookup(exact.root, segments, method);
       if (found) return found;
     }
-    for (const [pattern, root] of this.wildcardHosts) {
-      if (!hostMatches(pattern, host)) continue;
-      const found = this.lookup(root, segments, method);
+    for (const group of this.wildcardHosts) {
+      if (!hostMatches(group.key, host)) continue;
+      const found = this.lookup(group.root, segments, method);
       if (found) return found;
     }
-    return this.lookup(this.anyHost, segments, method);
+    return this.lookup(this.anyHost.root, segments, method);
   }
 
-  private insert(root: TrieNode, route: RouteRecord, rank: number): void {
+  private groupFor(host: string | null): HostGroup {
+    if (host === null) return this.anyHost;
+    if (!host.startsWith('*.')) {
+      let group = this.exactHosts.get(host);
+      if (!group) {
+        group = { key: host, root: newNode(), routes: 0 };
+        this.exactHosts.set(host, group);
+      }
+      return group;
+    }
+    let group = this.wildcardHosts.find((g) => g.key === host);
+    if (!group) {
+      group = { key: host, root: newNode(), routes: 0 };
+      this.wildcardHosts.push(group);
+      this.wildcardHosts.sort((a, b) => b.key.length - a.key.length);
+    }
+    return group;
+  }
+
+  private insert(group: HostGroup, route: RouteRecord, rank: number): Placement {
     const pattern = parsePathPattern(route.path);
-    let node = root;
+    let node = group.root;
+    const path = [node];
+    const edges: string[] = [];
     let literals = 0;
     for (const segment of pattern.segments) {
       if (segment === '*') {
@@ -108,11 +180,15 @@ export class RouteTable {
         }
         node = child;
       }
+      path.push(node);
+      edges.push(segment);
     }
     const firstWildcard = pattern.segments.indexOf('*');
     const depth = pattern.segments.length;
     const prefixDepth = firstWildcard < 0 ? depth : firstWildcard;
-    node.entries.push({ route, tail: pattern.tail, literals, depth, rank, prefixDepth });
+    const entry: Entry = { route, tail: pattern.tail, literals, depth, rank, prefixDepth };
+    node.entries.push(entry);
+    return { group, entry, path, edges };
   }
 
   private lookup(root: TrieNode, segments: string[], method: string): RouteMatch | null {

@@ -3,7 +3,12 @@ import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { FixedWindowRateLimiter } from '../auth/rate-limiter';
 import { serverConfig } from '../config/config.namespaces';
-import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS } from '../registry/registry.events';
+import {
+  InstanceEvent,
+  InstanceUpdatedEvent,
+  REGISTRY_EVENTS,
+  RouteEvent,
+} from '../registry/registry.events';
 import { RegistryService } from '../registry/registry.service';
 import { RouteRecord } from '../registry/routes/route.model';
 import { Balancer, createBalancer, toUpstream, Upstream } from './balancers';
@@ -22,7 +27,7 @@ export interface RouteRuntime {
 
 /**
  * The gateway's view of the registry: the compiled route table and the UP instances of each
- * service, both rebuilt the moment the registry announces a change — no polling, so a route or an
+ * service, both updated the moment the registry announces a change — no polling, so a route or an
  * instance that goes is out of the very next request.
  */
 @Injectable()
@@ -37,7 +42,7 @@ export class RoutingService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.rebuildTable();
+    this.table = new RouteTable(this.registry.allRoutes());
     for (const type of this.registry.serviceTypes()) this.refreshService(type);
   }
 
@@ -73,12 +78,14 @@ export class RoutingService implements OnModuleInit {
   }
 
   @OnEvent(REGISTRY_EVENTS.routeAdded)
+  onRouteAdded({ route }: RouteEvent): void {
+    this.table.add(route);
+  }
+
   @OnEvent(REGISTRY_EVENTS.routeRemoved)
-  rebuildTable(): void {
-    const routes = this.registry.allRoutes();
-    this.table = new RouteTable(routes);
-    const live = new Set(routes.map((r) => r.id));
-    for (const id of this.runtimes.keys()) if (!live.has(id)) this.runtimes.delete(id);
+  onRouteRemoved({ route }: RouteEvent): void {
+    this.table.remove(route.id);
+    this.runtimes.delete(route.id);
   }
 
   @OnEvent(REGISTRY_EVENTS.instanceRegistered)

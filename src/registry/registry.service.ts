@@ -331,18 +331,21 @@ export class RegistryService
    * events go out here, once applied; `route.added` also carries a changed route (new owners or options).
    */
   private commit(changes: StoreChange[]): void {
-    const removed = changes.flatMap((c) =>
-      c.op === 'deleteRoute' ? [this.state.routes.get(c.id)] : [],
-    );
+    const removed = new Map<StoreChange, RouteRecord | undefined>();
+    for (const c of changes)
+      if (c.op === 'deleteRoute') removed.set(c, this.state.routes.get(c.id));
     this.store.commit(changes);
     this.invalidateDiscovery(changes);
     this.state.apply(changes);
+    // In the changes' own order, so a listener that follows along (the route table) ends where the
+    // registry does.
     for (const change of changes) {
-      if (change.op === 'putRoute')
+      if (change.op === 'putRoute') {
         this.events.emit(REGISTRY_EVENTS.routeAdded, { route: change.route });
-    }
-    for (const route of removed) {
-      if (route) this.events.emit(REGISTRY_EVENTS.routeRemoved, { route });
+      } else if (change.op === 'deleteRoute') {
+        const route = removed.get(change);
+        if (route) this.events.emit(REGISTRY_EVENTS.routeRemoved, { route });
+      }
     }
   }
 }

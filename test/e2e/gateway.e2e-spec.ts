@@ -150,6 +150,19 @@ describe('gateway', () => {
     expect((await get('/v2x', { host: 'api.example.com' })).status).toBe(404);
     const fresh = await get('/v2', { host: 'api.example.com' });
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Gone from the very next request, and back on the next one after registering again.
+    const removed = await call('POST', `${wp.admin}/deregister`, {
+      headers: key,
+      body: { host: 'api.example.com', path: '/v2' },
+    });
+    expect(removed.status).toBe(200);
+    expect((await get('/v2/users', { host: 'api.example.com' })).status).toBe(404);
+    await call('POST', `${wp.admin}/register`, {
+      headers: key,
+      body: aCompatRoute({ backend: api.url }),
+    });
+    expect((await get('/v2/users', { host: 'api.example.com' })).body.backend).toBe('api-v2');
   });
 
   it('enforces route permissions with API keys and names the key to the backend', async () => {
