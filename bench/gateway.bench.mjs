@@ -188,7 +188,9 @@ async function main() {
     lines.push('\n' + routeLookup());
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    // SIGTERM for nginx: its master then stops its workers; SIGKILL would leave them running.
+    for (const child of children)
+      child.kill(child === backend || child === nginxProxy ? 'SIGTERM' : 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }
