@@ -36,11 +36,6 @@ function unmapIpv4(address: string): string {
 }
 
 const BODY_IDLE_MS = 10_000;
-
-/** The body is in; the socket's timer goes back to what node:http set, unless it already did. */
-function stopBodyTimer(this: IncomingMessage): void {
-  if (this.socket?.timeout === BODY_IDLE_MS) this.socket.setTimeout(0);
-}
 const RETRY_BACKOFF_MS = 50;
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -54,6 +49,11 @@ const NOT_CONNECTED = new Set([
   'ENETUNREACH',
   'EADDRNOTAVAIL',
 ]);
+
+/** The body is in; the socket's timer goes back to what node:http set, unless it already did. */
+function stopBodyTimer(this: IncomingMessage): void {
+  if (this.socket?.timeout === BODY_IDLE_MS) this.socket.setTimeout(0);
+}
 
 /** What the gateway knows of one client request, from arrival to answer. */
 interface Exchange {
