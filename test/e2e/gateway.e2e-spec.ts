@@ -570,6 +570,43 @@ describe('gateway', () => {
     }
   });
 
+  it('passes each part of a streamed answer on as it comes, and answers HEAD without a body', async () => {
+    let release: () => void = () => undefined;
+    const secondPart = new Promise<void>((resolve) => (release = resolve));
+    const server = await routedServer('events.example.com', (req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '5000' });
+        return void res.end();
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      void secondPart.then(() => res.end('data: second\n\n'));
+    });
+    try {
+      const response = await request(`${wp.gateway}/events`, {
+        headers: { host: 'events.example.com' },
+      });
+      expect(response.headers['transfer-encoding']).toBe('chunked');
+      const parts = response.body[Symbol.asyncIterator]();
+      // The first part arrives while the backend still holds the second.
+      expect(String((await parts.next()).value)).toBe('data: first\n\n');
+      release();
+      expect(String((await parts.next()).value)).toBe('data: second\n\n');
+      expect((await parts.next()).done).toBe(true);
+
+      const head = await request(`${wp.gateway}/events`, {
+        method: 'HEAD',
+        headers: { host: 'events.example.com' },
+      });
+      expect(head.statusCode).toBe(200);
+      expect(head.headers['content-length']).toBe('5000');
+      expect(await head.body.text()).toBe('');
+    } finally {
+      release();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('cancels the upstream request when the client goes away', async () => {
     let closed = false;
     // Never answers; notes when the gateway gives up the request.
