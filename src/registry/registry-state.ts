@@ -12,6 +12,8 @@ export class RegistryState {
   readonly byType = new Map<string, Map<string, InstanceRecord>>();
   readonly routes = new Map<string, RouteRecord>();
   readonly routesByKey = new Map<string, RouteRecord>();
+  /** Route ids by owning instance, so an instance's routes are found without a scan of them all. */
+  private readonly routeIdsByOwner = new Map<string, Set<string>>();
 
   apply(changes: readonly StoreChange[]): void {
     for (const change of changes) {
@@ -38,7 +40,8 @@ export class RegistryState {
 
   /** Routes an instance brought (it is among their owners). */
   routesOwnedBy(instanceId: string): RouteRecord[] {
-    return [...this.routes.values()].filter((route) => route.owners.includes(instanceId));
+    const ids = this.routeIdsByOwner.get(instanceId);
+    return ids ? [...ids].map((id) => this.routes.get(id) as RouteRecord) : [];
   }
 
   private putInstance(instance: InstanceRecord): void {
@@ -66,15 +69,35 @@ export class RegistryState {
 
   private putRoute(route: RouteRecord): void {
     const previous = this.routes.get(route.id);
-    if (previous) this.routesByKey.delete(routeKey(previous));
+    if (previous) {
+      this.routesByKey.delete(routeKey(previous));
+      this.unindexOwners(previous);
+    }
     this.routes.set(route.id, route);
     this.routesByKey.set(routeKey(route), route);
+    for (const owner of route.owners) {
+      let ids = this.routeIdsByOwner.get(owner);
+      if (!ids) {
+        ids = new Set();
+        this.routeIdsByOwner.set(owner, ids);
+      }
+      ids.add(route.id);
+    }
   }
 
   private deleteRoute(id: string): void {
     const route = this.routes.get(id);
     if (!route) return;
     this.routes.delete(id);
+    this.unindexOwners(route);
     if (this.routesByKey.get(routeKey(route))?.id === id) this.routesByKey.delete(routeKey(route));
+  }
+
+  private unindexOwners(route: RouteRecord): void {
+    for (const owner of route.owners) {
+      const ids = this.routeIdsByOwner.get(owner);
+      ids?.delete(route.id);
+      if (ids?.size === 0) this.routeIdsByOwner.delete(owner);
+    }
   }
 }
