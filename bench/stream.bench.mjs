@@ -22,16 +22,21 @@ const backend = createServer((req, res) => {
     return;
   }
   res.writeHead(200, { 'content-length': GIB });
+  sendAll(res);
+});
+
+/** Writes the whole size in 1 MiB chunks, minding backpressure, then ends. */
+function sendAll(writable) {
   let sent = 0;
   const pump = () => {
     while (sent < GIB) {
       sent += CHUNK.length;
-      if (!res.write(CHUNK)) return void res.once('drain', pump);
+      if (!writable.write(CHUNK)) return void writable.once('drain', pump);
     }
-    res.end();
+    writable.end();
   };
   pump();
-});
+}
 
 /** Runs `transfer` while sampling the process's RSS; answers seconds and peak RSS in MB. */
 async function measured(pid, transfer) {
@@ -56,15 +61,7 @@ function upload(port) {
       },
     );
     req.on('error', reject);
-    let sent = 0;
-    const pump = () => {
-      while (sent < GIB) {
-        sent += CHUNK.length;
-        if (!req.write(CHUNK)) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
+    sendAll(req);
   });
 }
 
