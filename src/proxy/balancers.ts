@@ -112,11 +112,16 @@ const VIRTUAL_NODES = 64;
 class IpHash implements Balancer {
   private ringKey = '';
   private ring: { point: number; backend: Backend }[] = [];
+  /** The array the ring was last checked against: the gateway hands the same one until a change. */
+  private checked: readonly Backend[] | null = null;
 
   pick<T extends Backend>(candidates: readonly T[], context: PickContext): T | null {
     if (candidates.length === 0) return null;
-    const key = candidates.map((c) => `${c.id}@${c.url}`).join(',');
-    if (key !== this.ringKey) this.build(candidates, key);
+    if (candidates !== this.checked) {
+      const key = candidates.map((c) => `${c.id}@${c.url}`).join(',');
+      if (key !== this.ringKey) this.build(candidates, key);
+      this.checked = candidates;
+    }
     const point = hash32(context.clientIp);
     let low = 0;
     let high = this.ring.length;
@@ -144,12 +149,18 @@ class IpHash implements Balancer {
 /** Prefers instances in the gateway's own zone; falls back to all when none of them is UP. */
 class ZoneAware implements Balancer {
   private readonly inner = new RoundRobin();
+  /** The local instances of the array last seen: the gateway hands the same one until a change. */
+  private seen: readonly Backend[] | null = null;
+  private local: readonly Backend[] = [];
 
   constructor(private readonly zone: string | null) {}
 
   pick<T extends Backend>(candidates: readonly T[]): T | null {
-    const local = this.zone === null ? [] : candidates.filter((c) => c.zone === this.zone);
-    return this.inner.pick(local.length > 0 ? local : candidates);
+    if (candidates !== this.seen) {
+      this.local = this.zone === null ? [] : candidates.filter((c) => c.zone === this.zone);
+      this.seen = candidates;
+    }
+    return this.inner.pick(this.local.length > 0 ? (this.local as readonly T[]) : candidates);
   }
 }
 

@@ -169,7 +169,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     if (!upstream)
       return refuseUpgrade(socket, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
     tunnelUpgrade(req, socket, head, upstream, upstreamPath, headers, () => {
-      if (!runtime.backend) {
+      if (!runtime.fixedBackend) {
         this.events.emit(HEALTH_EVENTS.upstreamFailed, {
           instanceId: upstream.id,
           error: 'upgrade failed',
@@ -311,7 +311,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     if (!error) return;
     const code = (error as { code?: string }).code ?? '';
     // Live traffic that cannot reach an instance counts toward its health before the next check.
-    if (!runtime.backend && !res.headersSent) {
+    if (!runtime.fixedBackend && !res.headersSent) {
       this.events.emit(HEALTH_EVENTS.upstreamFailed, {
         instanceId: backend.id,
         error: code || 'failed',

@@ -12,16 +12,19 @@ import {
 import { RegistryService } from '../registry/registry.service';
 import { RouteRecord } from '../registry/routes/route.model';
 import { Balancer, createBalancer, toUpstream, Upstream } from './balancers';
+import { UpInstances } from './up-instances';
 import { CircuitBreakers } from './circuit-breaker';
 import { RouteMatch, RouteTable } from './route-table';
+
+const NO_UPSTREAMS: readonly Upstream[] = Object.freeze([]);
 
 /** What a route needs at request time, built once per route version. */
 export interface RouteRuntime {
   balancer: Balancer;
   limiter: FixedWindowRateLimiter | null;
   perIp: boolean;
-  /** For a route to one backend URL: that backend, always a candidate. */
-  backend: Upstream | null;
+  /** For a route to one backend URL: that backend, always the one candidate. */
+  fixedBackend: readonly [Upstream] | null;
   breakers: CircuitBreakers | null;
 }
 
@@ -33,7 +36,7 @@ export interface RouteRuntime {
 @Injectable()
 export class RoutingService implements OnModuleInit {
   private table = new RouteTable([]);
-  private readonly upByService = new Map<string, Upstream[]>();
+  private readonly up = new UpInstances();
   private readonly runtimes = new Map<string, { route: RouteRecord; runtime: RouteRuntime }>();
 
   constructor(
@@ -43,7 +46,7 @@ export class RoutingService implements OnModuleInit {
 
   onModuleInit(): void {
     this.table = new RouteTable(this.registry.allRoutes());
-    for (const type of this.registry.serviceTypes()) this.refreshService(type);
+    for (const instance of this.registry.allInstances()) this.up.put(instance);
   }
 
   match(host: string, path: string, method: string): RouteMatch | null {
@@ -52,8 +55,8 @@ export class RoutingService implements OnModuleInit {
 
   /** UP instances of the route's service, or its one backend. */
   candidates(route: RouteRecord, runtime: RouteRuntime): readonly Upstream[] {
-    if (runtime.backend) return [runtime.backend];
-    return 'service' in route.target ? (this.upByService.get(route.target.service) ?? []) : [];
+    if (runtime.fixedBackend) return runtime.fixedBackend;
+    return 'service' in route.target ? this.up.of(route.target.service) : NO_UPSTREAMS;
   }
 
   runtimeOf(route: RouteRecord): RouteRuntime {
@@ -68,9 +71,9 @@ export class RoutingService implements OnModuleInit {
       breakers: breaker?.enabled
         ? new CircuitBreakers(breaker.failure_threshold, breaker.timeout)
         : null,
-      backend:
+      fixedBackend:
         'backend' in route.target
-          ? toUpstream({ id: route.id, url: route.target.backend, weight: 1, zone: null })
+          ? [toUpstream({ id: route.id, url: route.target.backend, weight: 1, zone: null })]
           : null,
     };
     this.runtimes.set(route.id, { route, runtime });
@@ -89,23 +92,19 @@ export class RoutingService implements OnModuleInit {
   }
 
   @OnEvent(REGISTRY_EVENTS.instanceRegistered)
+  onInstanceRegistered({ instance }: InstanceEvent): void {
+    this.up.put(instance);
+  }
+
   @OnEvent(REGISTRY_EVENTS.instanceRemoved)
-  onInstance({ instance }: InstanceEvent): void {
-    this.refreshService(instance.serviceType);
+  onInstanceRemoved({ instance }: InstanceEvent): void {
+    this.up.remove(instance.serviceType, instance.id);
   }
 
   @OnEvent(REGISTRY_EVENTS.instanceUpdated)
   onInstanceUpdated({ instance, previous }: InstanceUpdatedEvent): void {
-    this.refreshService(instance.serviceType);
-    if (previous.serviceType !== instance.serviceType) this.refreshService(previous.serviceType);
-  }
-
-  private refreshService(serviceType: string): void {
-    const up = this.registry
-      .instancesOf(serviceType)
-      .filter((i) => i.status === 'UP')
-      .map((i) => toUpstream({ id: i.id, url: i.url, weight: i.weight, zone: i.zone }));
-    if (up.length > 0) this.upByService.set(serviceType, up);
-    else this.upByService.delete(serviceType);
+    if (previous.serviceType !== instance.serviceType)
+      this.up.remove(previous.serviceType, previous.id);
+    this.up.put(instance);
   }
 }

@@ -1,0 +1,60 @@
+import { InstanceRecord } from '../registry/instance.model';
+import { toUpstream, Upstream } from './balancers';
+
+/** What the gateway needs of an instance. */
+export type GatewayView = Pick<
+  InstanceRecord,
+  'id' | 'serviceType' | 'status' | 'url' | 'weight' | 'zone'
+>;
+
+interface ServiceUpstreams {
+  byId: Map<string, Upstream>;
+  /** What balancers get; dropped on a change and built again on first use. */
+  list: readonly Upstream[] | null;
+}
+
+const NONE: readonly Upstream[] = Object.freeze([]);
+
+/**
+ * The UP instances of every service, kept one instance at a time as registry events arrive. A
+ * change costs O(1), an event that changes nothing the gateway uses (a passed health check) costs
+ * nothing, and the list of a service is built once per change, when a request first needs it; until
+ * then balancers see the same array, so what they derive from it (the ip_hash ring) is kept.
+ */
+export class UpInstances {
+  private readonly byService = new Map<string, ServiceUpstreams>();
+
+  /** Takes in an instance as it now is: UP, or anything else (which takes it out). */
+  put(instance: GatewayView): void {
+    if (instance.status !== 'UP') return this.remove(instance.serviceType, instance.id);
+    let service = this.byService.get(instance.serviceType);
+    if (!service) {
+      service = { byId: new Map(), list: null };
+      this.byService.set(instance.serviceType, service);
+    }
+    const known = service.byId.get(instance.id);
+    if (
+      known &&
+      known.url === instance.url &&
+      known.weight === instance.weight &&
+      known.zone === instance.zone
+    )
+      return;
+    const { id, url, weight, zone } = instance;
+    service.byId.set(id, toUpstream({ id, url, weight, zone }));
+    service.list = null;
+  }
+
+  remove(serviceType: string, id: string): void {
+    const service = this.byService.get(serviceType);
+    if (!service?.byId.delete(id)) return;
+    if (service.byId.size === 0) this.byService.delete(serviceType);
+    else service.list = null;
+  }
+
+  of(serviceType: string): readonly Upstream[] {
+    const service = this.byService.get(serviceType);
+    if (!service) return NONE;
+    return (service.list ??= [...service.byId.values()]);
+  }
+}
