@@ -1,3 +1,4 @@
+import { InstanceRecord } from './instance.model';
 import { RegistryState } from './registry-state';
 import { toRouteSpec } from './routes/route-spec';
 import { RouteRecord } from './routes/route.model';
@@ -33,5 +34,31 @@ describe(RegistryState.name, () => {
     state.apply([{ op: 'deleteRoute', id: 'r2' }]);
     expect(owned('a')).toEqual([]);
     expect(owned('nobody')).toEqual([]);
+  });
+
+  it('finds the instance a registration replaces without a scan, by service, origin and URL', () => {
+    const state = new RegistryState();
+    const base = { serviceType: 'shop', url: 'http://10.0.0.1:80', origin: 'service' } as const;
+    const a = { ...base, id: 'a' } as unknown as InstanceRecord;
+    const internal = {
+      ...base,
+      id: 'i',
+      origin: 'internal',
+      url: 'http://10.0.0.9:80',
+    } as unknown as InstanceRecord;
+    state.apply([
+      { op: 'putInstance', instance: a },
+      { op: 'putInstance', instance: internal },
+    ]);
+    expect(state.instanceLike(base)?.id).toBe('a');
+    expect(state.instanceLike({ ...base, url: 'http://10.0.0.2:80' })).toBeUndefined();
+    // One internal instance per service, whatever its URL.
+    expect(state.instanceLike({ ...base, origin: 'internal', url: 'http://x' })?.id).toBe('i');
+    // Moved to another service type: found there, not here.
+    state.apply([{ op: 'putInstance', instance: { ...a, serviceType: 'cart' } }]);
+    expect(state.instanceLike(base)).toBeUndefined();
+    expect(state.instanceLike({ ...base, serviceType: 'cart' })?.id).toBe('a');
+    state.apply([{ op: 'deleteInstance', id: 'a' }]);
+    expect(state.instanceLike({ ...base, serviceType: 'cart' })).toBeUndefined();
   });
 });

@@ -2,6 +2,12 @@ import { InstanceRecord } from './instance.model';
 import { routeKey, RouteRecord } from './routes/route.model';
 import { StoreChange } from './store/registry-store';
 
+function identityOf(like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>): string {
+  return like.origin === 'internal'
+    ? `internal\n${like.serviceType}`
+    : `service\n${like.serviceType}\n${like.url}`;
+}
+
 /**
  * The registry held in memory: instances by id and by service type, routes by id and by key.
  * Reads (discovery, the gateway) never touch the store. Changes arrive as the same StoreChange list
@@ -12,6 +18,8 @@ export class RegistryState {
   readonly byType = new Map<string, Map<string, InstanceRecord>>();
   readonly routes = new Map<string, RouteRecord>();
   readonly routesByKey = new Map<string, RouteRecord>();
+  /** Instances by what a new registration is matched on, so re-registering costs no scan. */
+  private readonly byIdentity = new Map<string, InstanceRecord>();
   /** Route ids by owning instance, so an instance's routes are found without a scan of them all. */
   private readonly routeIdsByOwner = new Map<string, Set<string>>();
 
@@ -38,6 +46,16 @@ export class RegistryState {
     return [...(this.byType.get(serviceType)?.values() ?? [])];
   }
 
+  /**
+   * The instance a registration replaces: same service type and origin, and for POST /service the
+   * same URL (/internal/register-service keeps one instance per service).
+   */
+  instanceLike(
+    like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>,
+  ): InstanceRecord | undefined {
+    return this.byIdentity.get(identityOf(like));
+  }
+
   /** Routes an instance brought (it is among their owners). */
   routesOwnedBy(instanceId: string): RouteRecord[] {
     const ids = this.routeIdsByOwner.get(instanceId);
@@ -49,6 +67,8 @@ export class RegistryState {
     if (previous && previous.serviceType !== instance.serviceType) {
       this.byType.get(previous.serviceType)?.delete(instance.id);
     }
+    if (previous) this.forgetIdentity(previous);
+    this.byIdentity.set(identityOf(instance), instance);
     this.instances.set(instance.id, instance);
     let ofType = this.byType.get(instance.serviceType);
     if (!ofType) {
@@ -62,6 +82,7 @@ export class RegistryState {
     const instance = this.instances.get(id);
     if (!instance) return;
     this.instances.delete(id);
+    this.forgetIdentity(instance);
     const ofType = this.byType.get(instance.serviceType);
     ofType?.delete(id);
     if (ofType?.size === 0) this.byType.delete(instance.serviceType);
@@ -91,6 +112,11 @@ export class RegistryState {
     this.routes.delete(id);
     this.unindexOwners(route);
     if (this.routesByKey.get(routeKey(route))?.id === id) this.routesByKey.delete(routeKey(route));
+  }
+
+  private forgetIdentity(instance: InstanceRecord): void {
+    const key = identityOf(instance);
+    if (this.byIdentity.get(key)?.id === instance.id) this.byIdentity.delete(key);
   }
 
   private unindexOwners(route: RouteRecord): void {

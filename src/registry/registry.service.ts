@@ -117,7 +117,7 @@ export class RegistryService
    */
   register(input: InstanceInput, routeSpecs: readonly RouteSpec[]): Registration {
     const now = new Date().toISOString();
-    const previous = this.findPrevious(input);
+    const previous = this.state.instanceLike(input);
     const id = previous?.id ?? randomUUID();
     const token = generateSecret();
     const instance: InstanceRecord = {
@@ -301,14 +301,6 @@ export class RegistryService
       if (before) this.discovery.invalidate(before.serviceType);
       if (change.op === 'putInstance') this.discovery.invalidate(change.instance.serviceType);
     }
-  }
-
-  private findPrevious(input: InstanceInput): InstanceRecord | undefined {
-    return this.state
-      .instancesOf(input.serviceType)
-      .find(
-        (i) => i.origin === input.origin && (input.origin === 'internal' || i.url === input.url),
-      );
   }
 
   private requireInstance(id: string): InstanceRecord {
