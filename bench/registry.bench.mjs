@@ -1,5 +1,6 @@
 // npm run bench:registry — registrations/s and discovery reads/s of Waypost on one core (sqlite
-// store), their p50/p99, and RSS with 10,000 registered instances, against a plain node:http baseline
+// store), their p50/p99, registrations into one 5,000-instance service, and RSS with 10,000 registered
+// instances, against a plain node:http baseline
 // measured in the same run. Waypost runs pinned to core 0; this load generator to core 1.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { cpuSeconds, rssMb, startPinned, stop } from './lib/process.mjs';
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
 const TYPES = INSTANCES / 10;
 const CONCURRENCY = 32;
+const ONE_SERVICE = 5_000;
 const READ_MS = Number(process.env.BENCH_READ_MS ?? 10_000);
 const KEY = 'bench-registration-key-0123456789';
 const ADMIN = 'bench-admin-key-0123456789abcdef';
@@ -84,6 +86,18 @@ async function main() {
     }),
   });
   const rssAfterReads = rssMb(pid);
+  // One large service: a registration must not cost more as its service grows.
+  const oneService = await registerMany({
+    origin,
+    key: KEY,
+    count: ONE_SERVICE,
+    bodyOf: (i) => ({
+      serviceType: 'one-large-service',
+      host: `10.200.${(i >> 8) & 255}.${i & 255}`,
+      port: 3000,
+      healthCheck: { type: 'none' },
+    }),
+  });
   await stop(waypost.child);
   rmSync(dataDir, { recursive: true, force: true });
 
@@ -92,6 +106,7 @@ async function main() {
     `baseline node:http fixed JSON   ${fmt(baselineResult)}`,
     `registrations (POST /service)   ${fmt(registrations)}  CPU ${((cpuRegistrations / (registrations.requests / registrations.perSecond)) * 100).toFixed(0)}% of one core`,
     `discovery (GET /services/:type) ${fmt(reads)}  (10 instances per answer)`,
+    `registrations into one service  ${fmt(oneService)}  (${ONE_SERVICE} instances of one type)`,
     `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
     `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB, after reads ${rssAfterReads.toFixed(0)} MB`,
   ];
