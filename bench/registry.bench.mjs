@@ -1,7 +1,7 @@
 // npm run bench:registry — registrations/s and discovery reads/s of Waypost on one core (sqlite
-// store), their p50/p99, registrations into one 5,000-instance service, and RSS with 10,000 registered
-// instances, against a plain node:http baseline
-// measured in the same run. Waypost runs pinned to core 0; this load generator to core 1.
+// store), their p50/p99, registrations into one 5,000-instance service, and RSS with 10,000
+// registered instances, against a plain node:http baseline measured in the same run. Waypost runs
+// pinned to core 0; this load generator to core 1.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
