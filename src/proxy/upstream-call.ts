@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Dispatcher } from 'undici';
+import { util, type Dispatcher } from 'undici';
 
 /** Response headers a proxy must not pass on (RFC 9110 §7.6.1). */
 const HOP_BY_HOP_RESPONSE = new Set([
@@ -33,7 +33,8 @@ export function responseHeaders(raw: Buffer[]): Record<string, string | string[]
   const headers: Record<string, string | string[]> = {};
   let connection: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
+    // undici's lookup of well-known names answers interned lower-case strings without copying.
+    const name = util.headerNameToString(raw[i]);
     const value = raw[i + 1].toString('latin1');
     if (HOP_BY_HOP_RESPONSE.has(name)) {
       if (name === 'connection') connection = connection ? `${connection},${value}` : value;
