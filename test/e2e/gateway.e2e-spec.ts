@@ -2,12 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { createServer, RequestListener, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import { Pool, request } from 'undici';
 import { aCompatRoute, aRegistration, aServiceRegistration } from '../factories';
 import { EchoBackend, startEchoBackend } from './helpers/echo-backend';
 import { waitFor } from './helpers/fake-service';
 import { bearer, call, send } from './helpers/http';
+import { GatewayServer } from '../../src/proxy/gateway.server';
 import { ADMIN_KEY, REGISTRATION_KEY, RunningWaypost, startWaypost } from './helpers/start-waypost';
 
 const READ_KEY = 'reader-key-0123456789abcdef';
@@ -498,8 +499,13 @@ describe('gateway', () => {
       body: aCompatRoute({ host: 'upload.example.com', path: '/', backend: sink.url }),
     });
     const pool = new Pool(wp.gateway, { connections: 1 });
+    // The gateway's own sockets, to see that a kept-alive one gathers no listener per request.
+    const gatewaySockets: Socket[] = [];
+    const server = (wp.app.admin.get(GatewayServer) as unknown as { server: Server }).server;
+    const track = (socket: Socket) => gatewaySockets.push(socket);
+    server.on('connection', track);
     try {
-      for (const size of [0, 1, 1024, 65_537, 1_048_576]) {
+      for (const size of [0, 1, 1024, 65_537, 1_048_576, ...Array<number>(15).fill(16)]) {
         const body = randomBytes(size);
         const response = await pool.request({
           path: '/up',
@@ -529,7 +535,11 @@ describe('gateway', () => {
       const seen = (await big.body.json()) as { bytes: number; sha256: string };
       expect(seen.bytes).toBe(100 * 1024 * 1024);
       expect(seen.sha256).toBe(hash.digest('hex'));
+      expect(gatewaySockets).toHaveLength(1);
+      // node:http's own 'timeout' listener, and nothing per request on top of it.
+      expect(gatewaySockets[0].listenerCount('timeout')).toBeLessThanOrEqual(1);
     } finally {
+      server.off('connection', track);
       await pool.close();
     }
   });
