@@ -1,4 +1,5 @@
 import { IncomingHttpHeaders } from 'node:http';
+import { util } from 'undici';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must set itself. */
 const HOP_BY_HOP = new Set([
@@ -16,13 +17,22 @@ const HOP_BY_HOP = new Set([
   'expect',
 ]);
 
+/** Response headers a proxy must not pass on (RFC 9110 §7.6.1). */
+const HOP_BY_HOP_RESPONSE = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'trailer',
+  'upgrade',
+]);
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Names listed in a Connection header are hop-by-hop too, whatever they are. */
 const NONE: ReadonlySet<string> = new Set();
 
-function connectionListed(headers: IncomingHttpHeaders): ReadonlySet<string> {
-  const value = headers.connection;
+function connectionListed(value: string | string[] | undefined): ReadonlySet<string> {
   if (typeof value !== 'string' || value === 'keep-alive' || value === 'close') return NONE;
   return new Set(
     value
@@ -54,7 +64,7 @@ export function upstreamHeaders(
   headers: IncomingHttpHeaders,
   context: ForwardContext,
 ): Record<string, string | string[]> {
-  const listed = connectionListed(headers);
+  const listed = connectionListed(headers.connection);
   const result: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
@@ -69,4 +79,30 @@ export function upstreamHeaders(
   result['x-request-id'] = context.requestId;
   if (context.apiKeyName !== null) result['x-api-key-name'] = context.apiKeyName;
   return result;
+}
+
+/**
+ * undici's raw response headers (name, value, name, value … as Buffers) to the object writeHead
+ * takes, without hop-by-hop headers and without the names the backend's Connection header lists.
+ */
+export function responseHeaders(raw: Buffer[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    // undici's lookup of well-known names answers interned lower-case strings without copying.
+    const name = util.headerNameToString(raw[i]);
+    const value = raw[i + 1].toString('latin1');
+    if (HOP_BY_HOP_RESPONSE.has(name)) {
+      if (name === 'connection') connection = connection ? `${connection},${value}` : value;
+      continue;
+    }
+    // A prototype key would turn the object into something else: such a header is dropped.
+    if (name === '__proto__') continue;
+    const prior = headers[name];
+    if (prior === undefined) headers[name] = value;
+    else if (typeof prior === 'string') headers[name] = [prior, value];
+    else prior.push(value);
+  }
+  for (const listed of connectionListed(connection)) delete headers[listed];
+  return headers;
 }

@@ -1,16 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { util, type Dispatcher } from 'undici';
-
-/** Response headers a proxy must not pass on (RFC 9110 §7.6.1). */
-const HOP_BY_HOP_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'trailer',
-  'upgrade',
-]);
+import type { Dispatcher } from 'undici';
+import { responseHeaders } from './forward-headers';
 
 const SMALL_BODY_BYTES = 4096;
 
@@ -19,38 +10,10 @@ function uncork(socket: Socket): void {
 }
 
 /** Raised on the upstream request when the client goes away before the answer is complete. */
-export class ClientGoneError extends Error {
+class ClientGoneError extends Error {
   constructor() {
     super('the client went away');
   }
-}
-
-/**
- * undici's raw response headers (name, value, name, value … as Buffers) to the object writeHead
- * takes, without hop-by-hop headers and without the names the backend's Connection header lists.
- */
-export function responseHeaders(raw: Buffer[]): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  let connection: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    // undici's lookup of well-known names answers interned lower-case strings without copying.
-    const name = util.headerNameToString(raw[i]);
-    const value = raw[i + 1].toString('latin1');
-    if (HOP_BY_HOP_RESPONSE.has(name)) {
-      if (name === 'connection') connection = connection ? `${connection},${value}` : value;
-      continue;
-    }
-    // A prototype key would turn the object into something else: such a header is dropped.
-    if (name === '__proto__') continue;
-    const prior = headers[name];
-    if (prior === undefined) headers[name] = value;
-    else if (typeof prior === 'string') headers[name] = [prior, value];
-    else prior.push(value);
-  }
-  if (connection !== undefined) {
-    for (const listed of connection.split(',')) delete headers[listed.trim().toLowerCase()];
-  }
-  return headers;
 }
 
 /** What the gateway does with an attempt's response head, and when the attempt is over. */
