@@ -580,7 +580,7 @@ describe('gateway', () => {
     }
   });
 
-  it('passes each part of a streamed answer on as it comes, and passes a HEAD answer's length on', async () => {
+  it('passes each part of a streamed answer on as it comes, and a HEAD answer with its length', async () => {
     let release: () => void = () => undefined;
     const secondPart = new Promise<void>((resolve) => (release = resolve));
     const server = await routedServer('events.example.com', (req, res) => {
