@@ -4,81 +4,24 @@
 // Waypost, plus wrk straight at the backend. Scenarios: small GET, 1 KiB POST, 16 KiB response.
 // Three rounds; medians; a round whose direct-to-backend figure is > 25% below the best one seen
 // (the machine was busy) is measured again. Also: route lookup at 10,000 routes against 10.
-import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
+import { spawnPinned, startCeiling } from './lib/process.mjs';
+import { CONNECTIONS, freePort, hasWrk, median, wrk as wrkFor, waitForPort } from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const CONNECTIONS = 64;
+const wrk = (url, scenario, dir) => wrkFor(url, scenario, dir, SECONDS);
 
-if (!NGINX || spawnSync('which', ['wrk']).status !== 0) {
+if (!NGINX || !hasWrk()) {
   process.stderr.write('bench needs nginx and wrk: apt-get install -y nginx-light wrk\n');
   process.exit(2);
 }
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((resolve) => {
-      const socket = require('node:net').connect(port, '127.0.0.1');
-      socket.on('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-function startNode(script, args, env = {}) {
-  return spawn('taskset', ['-c', '0', process.execPath, script, ...args], {
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-    stdio: 'ignore',
-  });
-}
-
-function wrk(url, scenario, dir) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency'];
-  if (scenario === 'post') {
-    const script = join(dir, 'post.lua');
-    writeFileSync(
-      script,
-      `wrk.method = "POST"\nwrk.body = string.rep("a", 1024)\nwrk.headers["Content-Type"] = "application/octet-stream"\n`,
-    );
-    args.push('-s', script);
-  }
-  const path = scenario === 'small' ? '/small' : scenario === 'post' ? '/post' : '/16k';
-  const out = spawnSync('taskset', ['-c', '1', 'wrk', ...args, url + path], {
-    encoding: 'utf8',
-  }).stdout;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const ms = (label) => {
-    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    if (!m) return NaN;
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p50: ms('50'), p99: ms('99'), non2xx };
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'waypost-gw-bench-'));
@@ -99,16 +42,16 @@ async function main() {
   const children = [
     backend,
     nginxProxy,
-    startNode(join(root, 'bench/peers/fastify-http-proxy.mjs'), [
+    spawnPinned(0, join(root, 'bench/peers/fastify-http-proxy.mjs'), [
       String(peerPorts.fastify),
       upstream,
     ]),
-    startNode(join(root, 'bench/peers/fast-gateway.mjs'), [
+    spawnPinned(0, join(root, 'bench/peers/fast-gateway.mjs'), [
       String(peerPorts.fastGateway),
       upstream,
     ]),
-    startNode(join(root, 'bench/peers/node-undici.mjs'), [String(peerPorts.undici), upstream]),
-    startNode(join(root, 'dist/main.js'), [], {
+    startCeiling(0, peerPorts.undici, upstream, root),
+    spawnPinned(0, join(root, 'dist/main.js'), [], {
       CONFIG_FILE: configFile,
       STORE: 'memory',
       DATA_DIR: join(dir, 'data'),
@@ -202,7 +145,7 @@ async function main() {
  */
 function routeLookup() {
   const { RouteTable } = require(join(root, 'dist/proxy/route-table.js'));
-  const { toRouteSpec } = require(join(root, 'dist/registry/routes/route-spec.js'));
+  const { toRouteSpec } = require(join(root, 'dist/model/route-spec.js'));
   const routes = (n) =>
     Array.from({ length: n }, (_, i) => ({
       ...toRouteSpec(

@@ -38,3 +38,20 @@ export async function stop(child) {
   child.kill('SIGTERM');
   await exited;
 }
+
+/** Starts a Node script pinned to `core` with a bare environment, output ignored. */
+export function spawnPinned(core, script, args = [], env = {}, cwd = undefined) {
+  return spawn('taskset', ['-c', String(core), process.execPath, script, ...args], {
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+    stdio: 'ignore',
+    cwd,
+  });
+}
+
+/** The shared yardstick: bare node:http + one undici Pool.stream(), run from the project root. */
+export const CEILING_SCRIPT = new URL('../../../shared/bench/node-undici-ceiling.js', import.meta.url)
+  .pathname;
+
+export function startCeiling(core, port, backend, root) {
+  return spawnPinned(core, CEILING_SCRIPT, [], { PORT: String(port), BENCH_BACKEND: backend }, root);
+}

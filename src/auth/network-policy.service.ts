@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/config.namespaces';
-import { CidrList } from './cidr';
+import { CidrList } from '../common/cidr';
 import { FixedWindowRateLimiter, RateDecision } from './rate-limiter';
 
 /** TRUSTED_NETWORKS, REGISTRATION_ALLOW_FROM and the registration rate limit, compiled once. */

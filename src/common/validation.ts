@@ -9,7 +9,7 @@ import {
   validateSync,
   ValidatorOptions,
 } from 'class-validator';
-import { parseDuration } from '../config/duration';
+import { parseDuration } from '../model/duration';
 import { AppError } from './errors/app-error';
 
 /** Shared validators: every DTO that takes one of these values takes it through here. */

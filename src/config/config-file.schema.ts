@@ -1,9 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { flattenValidationErrors, PERMISSION } from '../common/validation';
-import { ConfigRouteDto } from '../registry/dto/config-route.dto';
-import { toRouteSpec } from '../registry/routes/route-spec';
-import { routeKey, RouteSpec } from '../registry/routes/route.model';
+import { ConfigRouteDto } from './config-route.dto';
+import { toRouteSpec } from '../model/route-spec';
+import { routeKey, RouteSpec } from '../model/route';
+import { SECRET, SECRET_RULE } from '../common/secret';
 import { ApiKeySpec } from './settings';
 
 /** Parsers for the config file's structured keys: `routes`, `apiKeys`, `services`. Each throws one line. */
@@ -57,8 +58,8 @@ export function parseApiKeys(value: unknown): ApiKeySpec[] {
     if (names.has(entry.name)) throw new Error(`key ${index}: name ${entry.name} is used twice`);
     names.add(entry.name);
     // The key itself is never echoed: this line may reach a log.
-    if (typeof entry.key !== 'string' || !/^[\x21-\x7e]{16,256}$/.test(entry.key)) {
-      throw new Error(`key ${entry.name}: key must be 16-256 printable characters without spaces`);
+    if (typeof entry.key !== 'string' || !SECRET.test(entry.key)) {
+      throw new Error(`key ${entry.name}: key must be ${SECRET_RULE}`);
     }
     if (!isPermissionList(entry.permissions)) {
       throw new Error(`key ${entry.name}: permissions must be a list of permission names`);

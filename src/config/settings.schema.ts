@@ -1,6 +1,7 @@
-import * as ipaddr from 'ipaddr.js';
+import { parseCidr } from '../common/cidr';
+import { SECRET, SECRET_RULE } from '../common/secret';
 import { parseApiKeys, parseConfigRoutes, parseServicePermissions } from './config-file.schema';
-import { parseDuration } from './duration';
+import { parseDuration } from '../model/duration';
 import { LogLevel, Settings, StoreKind } from './settings';
 
 /**
@@ -58,9 +59,7 @@ const oneOf =
 const secret: Parser<string | null> = (raw) => {
   const value = text(raw);
   if (value === '') return null;
-  if (!/^[\x21-\x7e]{16,512}$/.test(value)) {
-    throw new Error('must be 16-512 printable characters without spaces');
-  }
+  if (!SECRET.test(value)) throw new Error(`must be ${SECRET_RULE}`);
   return value;
 };
 
@@ -69,7 +68,7 @@ const cidrList: Parser<string[]> = (raw) => {
   const cidrs = items.map((item) => item.trim()).filter((item) => item.length > 0);
   for (const cidr of cidrs) {
     try {
-      ipaddr.parseCIDR(cidr.includes('/') ? cidr : `${cidr}/${cidr.includes(':') ? 128 : 32}`);
+      parseCidr(cidr);
     } catch {
       throw new Error(`"${cidr.slice(0, 64)}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`);
     }

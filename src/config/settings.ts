@@ -1,4 +1,4 @@
-import type { RouteSpec } from '../registry/routes/route.model';
+import type { RouteSpec } from '../model/route';
 
 export type StoreKind = 'sqlite' | 'memory';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';

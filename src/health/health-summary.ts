@@ -1,4 +1,4 @@
-import { InstanceRecord } from '../registry/instance.model';
+import { countByStatus, InstanceRecord } from '../model/instance';
 
 /** One service as `GET /health` shows it: UP while any instance is UP. */
 export interface ServiceHealth {
@@ -23,19 +23,18 @@ function latest(values: (string | null)[]): string | null {
  * the service: an UP one if any, else the one checked last.
  */
 export function summarizeService(instances: readonly InstanceRecord[]): ServiceHealth {
-  const up = instances.filter((i) => i.status === 'UP');
+  const counts = countByStatus(instances);
   const checked = [...instances].sort((a, b) =>
     (b.lastCheckAt ?? '').localeCompare(a.lastCheckAt ?? ''),
   );
-  const representative = up[0] ?? checked[0] ?? null;
-  const anyDown = instances.some((i) => i.status === 'DOWN');
+  const representative = instances.find((i) => i.status === 'UP') ?? checked[0] ?? null;
   return {
-    status: up.length > 0 ? 'UP' : anyDown ? 'DOWN' : 'UNKNOWN',
+    status: counts.UP > 0 ? 'UP' : counts.DOWN > 0 ? 'DOWN' : 'UNKNOWN',
     url: representative?.url ?? null,
     last_ping: latest(instances.map((i) => i.lastCheckAt)),
     response_time_ms: representative?.responseTimeMs ?? null,
     consecutive_failures: representative?.consecutiveFailures ?? 0,
     instances: instances.length,
-    up: up.length,
+    up: counts.UP,
   };
 }

@@ -2,8 +2,8 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAccess } from '../auth/auth.decorators';
-import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
-import { INSTANCE_STATUSES } from '../registry/instance.model';
+import { REGISTRY_EVENTS } from '../model/events';
+import { INSTANCE_STATUSES } from '../model/instance';
 import { RegistryService } from '../registry/registry.service';
 import { GatewayStats } from '../proxy/gateway-stats';
 import { family } from './prometheus-text';
@@ -20,12 +20,12 @@ export class MetricsController {
     private readonly gateway: GatewayStats,
   ) {}
 
-  @OnEvent(HEALTH_EVENTS.checkPassed)
+  @OnEvent(REGISTRY_EVENTS.checkPassed)
   onPassed(): void {
     this.checksPassed++;
   }
 
-  @OnEvent(HEALTH_EVENTS.checkFailed)
+  @OnEvent(REGISTRY_EVENTS.checkFailed)
   onFailed(): void {
     this.checksFailed++;
   }
@@ -36,13 +36,12 @@ export class MetricsController {
   @ApiOperation({ summary: 'Instances by status, routes, health checks and gateway answers' })
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
   metrics(): string {
-    const instances = this.registry.serviceTypes().flatMap((serviceType) => {
-      const all = this.registry.instancesOf(serviceType);
-      return INSTANCE_STATUSES.map((status) => ({
+    const instances = [...this.registry.statusCounts()].flatMap(([serviceType, counts]) =>
+      INSTANCE_STATUSES.map((status) => ({
         labels: { service_type: serviceType, status },
-        value: all.filter((i) => i.status === status).length,
-      }));
-    });
+        value: counts[status],
+      })),
+    );
     return [
       family(
         'waypost_instances',

@@ -1,4 +1,4 @@
-import { LOAD_BALANCERS } from '../registry/routes/route.model';
+import { LOAD_BALANCERS } from '../model/route';
 import { Backend, createBalancer, PickContext } from './balancers';
 
 const backends = (n: number, weights: number[] = [], zones: (string | null)[] = []): Backend[] =>

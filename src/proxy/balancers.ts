@@ -1,5 +1,5 @@
 import { hash32 } from '../common/hash';
-import { LoadBalancer } from '../registry/routes/route.model';
+import { LoadBalancer } from '../model/route';
 
 /** Pure load-balancing choices over the UP instances of a route's service. */
 

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { toErrorBody } from '../common/errors/error-body';
 import { ErrorCode } from '../common/errors/error-codes';
 import { proxyConfig } from '../config/config.namespaces';
-import { HEALTH_EVENTS } from '../health-monitor/health-monitor.events';
+import { GATEWAY_EVENTS } from '../model/events';
 import { ApiKeys } from './api-keys';
 import { GatewayStats } from './gateway-stats';
 import { requestIdOf, upstreamHeaders } from './forward-headers';
@@ -170,7 +170,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
       return refuseUpgrade(socket, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
     tunnelUpgrade(req, socket, head, upstream, upstreamPath, headers, () => {
       if (!runtime.fixedBackend) {
-        this.events.emit(HEALTH_EVENTS.upstreamFailed, {
+        this.events.emit(GATEWAY_EVENTS.upstreamFailed, {
           instanceId: upstream.id,
           error: 'upgrade failed',
         });
@@ -312,7 +312,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     const code = (error as { code?: string }).code ?? '';
     // Live traffic that cannot reach an instance counts toward its health before the next check.
     if (!runtime.fixedBackend && !res.headersSent) {
-      this.events.emit(HEALTH_EVENTS.upstreamFailed, {
+      this.events.emit(GATEWAY_EVENTS.upstreamFailed, {
         instanceId: backend.id,
         error: code || 'failed',
       });

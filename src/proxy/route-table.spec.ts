@@ -1,6 +1,6 @@
-import { toRouteSpec } from '../registry/routes/route-spec';
-import { RouteInput } from '../registry/routes/route-spec';
-import { RouteOrigin, RouteRecord } from '../registry/routes/route.model';
+import { toRouteSpec } from '../model/route-spec';
+import { RouteInput } from '../model/route-spec';
+import { RouteOrigin, RouteRecord } from '../model/route';
 import { RouteTable } from './route-table';
 
 let ids = 0;

@@ -1,10 +1,5 @@
-import {
-  hostMatches,
-  parsePathPattern,
-  PathTail,
-  splitPath,
-} from '../registry/routes/route-pattern';
-import { RouteRecord } from '../registry/routes/route.model';
+import { hostMatches, parsePathPattern, PathTail, splitPath } from '../model/route-pattern';
+import { RouteRecord } from '../model/route';
 
 /**
  * The compiled route table: routes grouped by host pattern, each group a segment trie. A lookup

@@ -3,14 +3,9 @@ import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { FixedWindowRateLimiter } from '../auth/rate-limiter';
 import { serverConfig } from '../config/config.namespaces';
-import {
-  InstanceEvent,
-  InstanceUpdatedEvent,
-  REGISTRY_EVENTS,
-  RouteEvent,
-} from '../registry/registry.events';
+import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS, RouteEvent } from '../model/events';
 import { RegistryService } from '../registry/registry.service';
-import { RouteRecord } from '../registry/routes/route.model';
+import { RouteRecord } from '../model/route';
 import { Balancer, createBalancer, toUpstream, Upstream } from './balancers';
 import { UpInstances } from './up-instances';
 import { CircuitBreakers } from './circuit-breaker';

@@ -1,4 +1,4 @@
-import { InstanceRecord } from '../registry/instance.model';
+import { InstanceRecord } from '../model/instance';
 import { toUpstream, Upstream } from './balancers';
 
 /** What the gateway needs of an instance. */

@@ -12,7 +12,7 @@ import { RegisterServiceDto } from './dto/register-service.dto';
 import { locateUrl, toHealthCheckSpec } from './instance-input';
 import { RegistryService } from './registry.service';
 import { toRouteView } from './route-view';
-import { toRouteSpec } from './routes/route-spec';
+import { toRouteSpec } from '../model/route-spec';
 
 /** The two seed registries' APIs, answered from the one registry model, unchanged for their clients. */
 @ApiTags('compatibility')

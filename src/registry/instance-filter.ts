@@ -1,4 +1,4 @@
-import { InstanceRecord, InstanceStatus } from './instance.model';
+import { InstanceRecord, InstanceStatus } from '../model/instance';
 
 /** Discovery filters: every given field must match. */
 export interface InstanceFilter {

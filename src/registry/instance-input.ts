@@ -1,9 +1,9 @@
-import { normalizeAddress } from '../auth/cidr';
+import { normalizeAddress } from '../common/cidr';
 import { AppError } from '../common/errors/app-error';
-import { HealthCheckSpec, instanceUrl } from './instance.model';
+import { DEFAULT_TTL_MS, HealthCheckSpec, instanceUrl } from '../model/instance';
 import { HealthCheckDto } from './dto/health-check.dto';
 import { RegisterInstanceDto } from './dto/register-instance.dto';
-import { InstanceInput } from './registry.service';
+import { InstanceInput } from './lifecycle/instance-lifecycle';
 
 export const DEFAULT_CHECK_PATH = '/health';
 
@@ -17,8 +17,7 @@ export function toHealthCheckSpec(
     path: dto?.path ?? defaultPath,
     interval: dto?.interval ?? null,
     timeout: dto?.timeout ?? null,
-    // A ttl check without its own ttl gets 30s: three missed heartbeats at a 10s rhythm.
-    ttl: type === 'ttl' ? (dto?.ttl ?? 30_000) : (dto?.ttl ?? null),
+    ttl: type === 'ttl' ? (dto?.ttl ?? DEFAULT_TTL_MS) : (dto?.ttl ?? null),
   };
 }
 

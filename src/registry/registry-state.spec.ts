@@ -1,7 +1,7 @@
-import { InstanceRecord } from './instance.model';
+import { InstanceRecord } from '../model/instance';
 import { RegistryState } from './registry-state';
-import { toRouteSpec } from './routes/route-spec';
-import { RouteRecord } from './routes/route.model';
+import { toRouteSpec } from '../model/route-spec';
+import { RouteRecord } from '../model/route';
 
 function route(id: string, path: string, owners: string[]): RouteRecord {
   return {

@@ -1,5 +1,5 @@
-import { InstanceRecord } from './instance.model';
-import { routeKey, RouteRecord } from './routes/route.model';
+import { InstanceRecord } from '../model/instance';
+import { routeKey, RouteRecord } from '../model/route';
 import { StoreChange } from './store/registry-store';
 
 function identityOf(like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>): string {

@@ -1,37 +1,31 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { InstanceCredentialsVerifier } from '../auth/auth.constants';
 import { generateSecret, hashSecret, secretMatchesHash } from '../auth/keys';
 import { AppError } from '../common/errors/app-error';
-import { proxyConfig } from '../config/config.namespaces';
-import { InstanceRecord, InstanceStatus } from './instance.model';
+import { healthConfig, proxyConfig } from '../config/config.namespaces';
+import { ChangeReason, GATEWAY_EVENTS, UpstreamFailedEvent } from '../model/events';
+import { CheckReport } from '../model/health';
+import { countByStatus, InstanceRecord, StatusCounts, toInstanceView } from '../model/instance';
+import { routeKey, RouteRecord, RouteSpec } from '../model/route';
+import { routesOverlap } from '../model/route-pattern';
+import { ChangeAnnouncer } from './change-announcer';
 import { DiscoveryCache } from './discovery-cache';
 import { InstanceFilter, matchesFilter } from './instance-filter';
-import { toInstanceView } from './instance-response';
-import { REGISTRY_EVENTS } from './registry.events';
+import {
+  InstanceInput,
+  InstancePatch,
+  LifecycleEvent,
+  nextStep,
+  registeredRecord,
+  shouldDeregister,
+} from './lifecycle/instance-lifecycle';
 import { RegistryState } from './registry-state';
 import { AdmissionContext, admitRoute } from './routes/route-admission';
 import { planInstanceRoutes, releaseRoute } from './routes/route-ownership';
-import { routesOverlap } from './routes/route-pattern';
-import { routeKey, RouteRecord, RouteSpec } from './routes/route.model';
 import { REGISTRY_STORE, RegistryStore, StoreChange } from './store/registry-store';
-
-export type InstanceInput = Pick<
-  InstanceRecord,
-  | 'serviceType'
-  | 'host'
-  | 'port'
-  | 'url'
-  | 'healthCheck'
-  | 'metadata'
-  | 'tags'
-  | 'version'
-  | 'zone'
-  | 'weight'
-  | 'origin'
->;
 
 export interface Registration {
   instance: InstanceRecord;
@@ -40,27 +34,25 @@ export interface Registration {
   routes: RouteRecord[];
 }
 
-export interface InstancePatch {
-  status?: Extract<InstanceStatus, 'UP' | 'MAINTENANCE'>;
-  metadata?: Record<string, string>;
-  weight?: number;
-}
+/** Why a durable change that left the status alone was made. */
+const REASON_OF = { heartbeat: 'heartbeat', operator: 'operator', report: 'check' } as const;
 
 /** A hash no token matches, compared against for unknown ids so they cost the same as known ones. */
 const NO_SUCH_TOKEN = hashSecret(generateSecret());
 
 /**
- * The registry: one model of instances and routes that the native API, both compatibility APIs, the
- * health monitor and the gateway share. Every change is validated, committed to the store in one
- * transaction, applied to memory, then announced as an event.
+ * The registry, the one writer of instances and routes: the native API, both compatibility APIs,
+ * the health monitor and the gateway report to it; the pure instance lifecycle decides the next
+ * record; the registry commits it to the store in one transaction, applies it to memory, then
+ * announces it once. Every answer shows the state after the change.
  */
 @Injectable()
 export class RegistryService
   implements OnModuleInit, OnApplicationShutdown, InstanceCredentialsVerifier
 {
-  private readonly logger = new Logger(RegistryService.name);
   private readonly state = new RegistryState();
   private readonly discovery = new DiscoveryCache();
+  private readonly announce: ChangeAnnouncer;
   /**
    * The config file's routes as records, built once: the gateway keeps per-route state (rate-limit
    * windows, circuit breakers) by record, so a fresh copy per call would reset it on every change.
@@ -70,8 +62,10 @@ export class RegistryService
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(proxyConfig.KEY) private readonly proxy: ConfigType<typeof proxyConfig>,
-    private readonly events: EventEmitter2,
+    @Inject(healthConfig.KEY) private readonly health: ConfigType<typeof healthConfig>,
+    events: EventEmitter2,
   ) {
+    this.announce = new ChangeAnnouncer(events);
     const startedAt = new Date().toISOString();
     this.configRouteRecords = proxy.routes.map((spec, index) => ({
       ...spec,
@@ -90,12 +84,12 @@ export class RegistryService
     ]);
     for (const route of snapshot.routes) {
       if (this.proxy.routes.some((configRoute) => routesOverlap(route, configRoute))) {
-        this.logger.warn(
+        this.announce.logger.warn(
           `stored route ${routeKey(route)} overlaps a configured route; the configured one wins`,
         );
       }
     }
-    this.logger.log(
+    this.announce.logger.log(
       `loaded ${snapshot.instances.length} instances and ${snapshot.routes.length} routes`,
     );
   }
@@ -120,102 +114,68 @@ export class RegistryService
     const previous = this.state.instanceLike(input);
     const id = previous?.id ?? randomUUID();
     const token = generateSecret();
-    const instance: InstanceRecord = {
-      ...input,
-      id,
-      status:
-        input.healthCheck.type === 'none'
-          ? 'UP'
-          : previous?.status === 'MAINTENANCE'
-            ? 'MAINTENANCE'
-            : 'UNKNOWN',
-      registeredAt: now,
-      lastCheckAt: null,
-      lastSuccessAt: previous?.lastSuccessAt ?? null,
-      lastHeartbeatAt: null,
-      consecutiveFailures: 0,
-      consecutiveSuccesses: 0,
-      responseTimeMs: null,
-      lastError: null,
-      checksStopped: false,
-      downSince: null,
-      tokenHash: hashSecret(token),
-    };
+    const instance = registeredRecord(input, { id, tokenHash: hashSecret(token), now }, previous);
     const routeChanges = planInstanceRoutes(this.state, id, routeSpecs, this.admission(), now);
     this.commit([{ op: 'putInstance', instance }, ...routeChanges]);
-    this.events.emit(
-      previous ? REGISTRY_EVENTS.instanceUpdated : REGISTRY_EVENTS.instanceRegistered,
-      previous ? { instance, previous } : { instance },
-    );
+    if (previous) this.announce.updated(previous, instance, 'registration', null);
+    else this.announce.registered(instance);
     return { instance, token, routes: this.state.routesOwnedBy(id) };
   }
 
-  removeInstance(id: string): InstanceRecord {
+  /** Deregisters an instance; the routes it brought go with it unless another owner keeps them. */
+  removeInstance(id: string, reason: ChangeReason = 'deregistration'): InstanceRecord {
     const instance = this.requireInstance(id);
     const routeChanges = this.state.routesOwnedBy(id).flatMap((route) => releaseRoute(route, id));
     this.commit([{ op: 'deleteInstance', id }, ...routeChanges]);
-    this.events.emit(REGISTRY_EVENTS.instanceRemoved, { instance });
+    this.announce.removed(instance, reason);
     return instance;
   }
 
-  /** Renews a ttl check and restarts checks that had stopped. */
+  /** `PUT /service/:id/heartbeat`: renews a ttl check, restarts stopped checks. */
   heartbeat(id: string): InstanceRecord {
-    const previous = this.requireInstance(id);
-    return this.updateInstance(previous, {
-      lastHeartbeatAt: new Date().toISOString(),
-      checksStopped: false,
-    });
+    return this.apply(this.requireInstance(id), { type: 'heartbeat' });
   }
 
+  /** `PATCH /service/:id`: drain, undrain, metadata, weight. */
   patchInstance(id: string, patch: InstancePatch): InstanceRecord {
-    const previous = this.requireInstance(id);
-    const changes: Partial<InstanceRecord> = {};
-    if (patch.metadata !== undefined) changes.metadata = patch.metadata;
-    if (patch.weight !== undefined) changes.weight = patch.weight;
-    if (patch.status === 'MAINTENANCE') changes.status = 'MAINTENANCE';
-    // Leaving maintenance hands the instance back to the checks: UNKNOWN until one passes,
-    // unless it has no check at all.
-    if (patch.status === 'UP' && previous.status === 'MAINTENANCE') {
-      changes.status = previous.healthCheck.type === 'none' ? 'UP' : 'UNKNOWN';
-      changes.checksStopped = false;
-      changes.consecutiveFailures = 0;
-    } else if (patch.status === 'UP' && previous.checksStopped) {
-      // An operator's "UP" on an instance whose checks stopped restarts them; the checks decide.
-      changes.checksStopped = false;
-    }
-    return this.updateInstance(previous, changes);
-  }
-
-  /** Applies a change to one instance (the health monitor's entry point too). */
-  updateInstance(previous: InstanceRecord, changes: Partial<InstanceRecord>): InstanceRecord {
-    const instance: InstanceRecord = {
-      ...previous,
-      ...changes,
-      id: previous.id,
-      tokenHash: previous.tokenHash,
-    };
-    this.commit([{ op: 'putInstance', instance }]);
-    this.events.emit(REGISTRY_EVENTS.instanceUpdated, { instance, previous });
-    return instance;
+    return this.apply(this.requireInstance(id), { type: 'operator', patch });
   }
 
   /**
-   * Applies a health result. Check bookkeeping (last check, response time, counters) stays in memory;
-   * a change of status or of checksStopped (`persist`) is committed and announced like any change.
-   * Answers null when the instance went away while it was being checked.
+   * What the health monitor reports: a probe's outcome or a missed ttl (and, through
+   * `upstreamFailed`, the gateway: failed live traffic). Answers the instance after the report, or
+   * null when it is gone.
    */
-  recordHealth(
-    id: string,
-    changes: Partial<InstanceRecord>,
-    persist: boolean,
-  ): InstanceRecord | null {
-    const previous = this.state.instances.get(id);
-    if (!previous) return null;
-    if (persist) return this.updateInstance(previous, changes);
-    const instance: InstanceRecord = { ...previous, ...changes };
-    this.discovery.touch(instance.serviceType);
-    this.state.apply([{ op: 'putInstance', instance }]);
-    return instance;
+  applyCheck(id: string, report: CheckReport): InstanceRecord | null {
+    const before = this.state.instances.get(id);
+    if (!before) return null;
+    const after = this.apply(before, { type: 'report', report });
+    if (after !== before) {
+      const outcome =
+        report.kind === 'probe'
+          ? report.outcome
+          : { ok: false, responseTimeMs: 0, error: after.lastError };
+      this.announce.checked(after, outcome, report.kind === 'probe' ? 'check' : report.kind);
+    }
+    return after;
+  }
+
+  /** The gateway's passive check: live traffic could not reach an instance. */
+  @OnEvent(GATEWAY_EVENTS.upstreamFailed)
+  onUpstreamFailed({ instanceId, error }: UpstreamFailedEvent): void {
+    this.applyCheck(instanceId, { kind: 'traffic', error });
+  }
+
+  /** Removes every instance DOWN for DEREGISTER_AFTER or longer; answers how many went. */
+  deregisterLongDown(nowMs = Date.now()): number {
+    let removed = 0;
+    for (const instance of [...this.state.instances.values()]) {
+      if (!shouldDeregister(instance, this.health.deregisterAfterMs, nowMs)) continue;
+      this.removeInstance(instance.id, 'deregister_after');
+      this.announce.deregisteredAfterDown(instance);
+      removed++;
+    }
+    return removed;
   }
 
   /** `POST /register`: a route to one backend URL. */
@@ -279,6 +239,16 @@ export class RegistryService
     return [...this.state.byType.keys()].sort();
   }
 
+  /** Every service type with how many of its instances are in each status. */
+  statusCounts(): Map<string, StatusCounts> {
+    return new Map(
+      this.serviceTypes().map((type) => [
+        type,
+        countByStatus(this.state.byType.get(type)!.values()),
+      ]),
+    );
+  }
+
   /** Every route: the config file's (never stored, never removable) first, then registered ones. */
   allRoutes(): RouteRecord[] {
     return [...this.configRouteRecords, ...this.state.routes.values()];
@@ -301,6 +271,26 @@ export class RegistryService
       if (before) this.discovery.invalidate(before.serviceType);
       if (change.op === 'putInstance') this.discovery.invalidate(change.instance.serviceType);
     }
+  }
+
+  /**
+   * One lifecycle step, applied once: committed and announced when durable, else kept in memory
+   * (check bookkeeping, which shows in discovery within a second).
+   */
+  private apply(before: InstanceRecord, event: LifecycleEvent): InstanceRecord {
+    const step = nextStep(before, event, this.health, new Date().toISOString());
+    const after = step.record;
+    if (after === before) return before;
+    if (!step.durable) {
+      this.discovery.touch(before.serviceType);
+      this.state.apply([{ op: 'putInstance', instance: after }]);
+      return after;
+    }
+    this.commit([{ op: 'putInstance', instance: after }]);
+    const reason = step.statusChange?.reason ?? REASON_OF[event.type];
+    this.announce.updated(before, after, reason, step.statusChange);
+    if (step.stopped) this.announce.checksStopped(after);
+    return after;
   }
 
   private requireInstance(id: string): InstanceRecord {
@@ -333,10 +323,10 @@ export class RegistryService
     // registry does.
     for (const change of changes) {
       if (change.op === 'putRoute') {
-        this.events.emit(REGISTRY_EVENTS.routeAdded, { route: change.route });
+        this.announce.routeAdded(change.route);
       } else if (change.op === 'deleteRoute') {
         const route = removed.get(change);
-        if (route) this.events.emit(REGISTRY_EVENTS.routeRemoved, { route });
+        if (route) this.announce.routeRemoved(route);
       }
     }
   }

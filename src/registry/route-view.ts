@@ -1,4 +1,4 @@
-import { RouteRecord, targetBackend, targetService } from './routes/route.model';
+import { RouteRecord, targetBackend, targetService } from '../model/route';
 
 /** A route as `GET /routes` lists it: the four contract keys always present, the rest beside them. */
 export interface RouteView {

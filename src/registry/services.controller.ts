@@ -33,10 +33,10 @@ import { ListInstancesQueryDto } from './dto/list-instances.query.dto';
 import { PatchInstanceDto } from './dto/patch-instance.dto';
 import { RegisterInstanceDto } from './dto/register-instance.dto';
 import { toInstanceInput } from './instance-input';
-import { toInstanceView } from './instance-response';
+import { toInstanceView } from '../model/instance';
 import { RegistryService } from './registry.service';
 import { toRouteView } from './route-view';
-import { toRouteSpec } from './routes/route-spec';
+import { toRouteSpec } from '../model/route-spec';
 
 /** The native registry API. */
 @ApiTags('registry')
@@ -69,12 +69,8 @@ export class ServicesController {
   @ApiOkResponse({ type: ServicesSummaryResponseDto })
   summary() {
     const services: Record<string, { instances: number; up: number }> = {};
-    for (const type of this.registry.serviceTypes()) {
-      const instances = this.registry.instancesOf(type);
-      services[type] = {
-        instances: instances.length,
-        up: instances.filter((i) => i.status === 'UP').length,
-      };
+    for (const [type, counts] of this.registry.statusCounts()) {
+      services[type] = { instances: counts.total, up: counts.UP };
     }
     return { services };
   }

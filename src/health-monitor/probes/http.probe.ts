@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { CheckOutcome } from '../health-policy';
+import { CheckOutcome } from '../../model/health';
 import { describeFailure, outcome } from './probe-result';
 
 /** A health answer is small; anything past this is not read. */

@@ -1,4 +1,4 @@
-import { CheckOutcome } from '../health-policy';
+import { CheckOutcome } from '../../model/health';
 
 /** Words for a failed check: what an operator needs, without upstream internals beyond the code. */
 export function describeFailure(error: unknown, timeoutMs: number, timedOut: boolean): string {

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { CheckOutcome } from '../health-policy';
+import { CheckOutcome } from '../../model/health';
 import { describeFailure, outcome } from './probe-result';
 
 /** Passes when a TCP connection opens within the timeout; the connection is closed at once. */

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsOptional, ValidateNested } from 'class-validator';
 import { IsDuration, IsHostPattern, IsHttpUrl, IsRoutePath } from '../../common/validation';
-import { RouteOptionsDto } from './route-options.dto';
+import { RouteOptionsDto } from '../../common/route-input/route-options.dto';
 
 /** `options` of `POST /register`: the route options, plus the seed registry's health settings. */
 export class CompatRouteOptionsDto extends RouteOptionsDto {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsDuration, IsRoutePath } from '../../common/validation';
-import { CHECK_TYPES, CheckType } from '../instance.model';
+import { CHECK_TYPES, CheckType } from '../../model/instance';
 
 export class HealthCheckDto {
   @ApiPropertyOptional({

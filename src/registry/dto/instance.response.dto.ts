@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { INSTANCE_STATUSES } from '../instance.model';
+import { INSTANCE_STATUSES } from '../../model/instance';
 import { HealthCheckDto } from './health-check.dto';
 
 /** Swagger shape of an instance as every read returns it (never with a token or its hash). */

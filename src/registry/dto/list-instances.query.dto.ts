@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsSafeString } from '../../common/validation';
-import { INSTANCE_STATUSES, InstanceStatus } from '../instance.model';
+import { INSTANCE_STATUSES, InstanceStatus } from '../../model/instance';
 
 /** Filters of `GET /services/:serviceType`. */
 export class ListInstancesQueryDto {

@@ -18,7 +18,7 @@ import {
   ToIntegerIfNumeric,
 } from '../../common/validation';
 import { HealthCheckDto } from './health-check.dto';
-import { RouteDto } from './route.dto';
+import { RouteDto } from '../../common/route-input/route.dto';
 
 export const METADATA_LIMITS = { maxEntries: 64, maxKeyLength: 128, maxValueLength: 1024 };
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsOptional, ValidateNested } from 'class-validator';
 import { IsHttpUrl, IsRoutePath, IsServiceType } from '../../common/validation';
-import { RouteDto } from './route.dto';
+import { RouteDto } from '../../common/route-input/route.dto';
 
 /** `POST /internal/register-service` of the service/url/routes registry. */
 export class RegisterServiceDto {

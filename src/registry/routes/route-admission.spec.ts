@@ -1,7 +1,7 @@
 import { AppError } from '../../common/errors/app-error';
 import { admitRoute, AdmissionContext } from './route-admission';
-import { toRouteSpec } from './route-spec';
-import { routeKey, RouteRecord } from './route.model';
+import { toRouteSpec } from '../../model/route-spec';
+import { routeKey, RouteRecord } from '../../model/route';
 
 function context(overrides: Partial<AdmissionContext> = {}): AdmissionContext {
   return {

@@ -1,6 +1,6 @@
 import { AppError } from '../../common/errors/app-error';
-import { routesOverlap } from './route-pattern';
-import { routeKey, RouteRecord, RouteSpec, targetService } from './route.model';
+import { routesOverlap } from '../../model/route-pattern';
+import { routeKey, RouteRecord, RouteSpec, targetService } from '../../model/route';
 
 export interface AdmissionContext {
   /** Routes of the config file: nothing registered may take traffic from them. */

@@ -3,7 +3,7 @@ import { AppError } from '../../common/errors/app-error';
 import { RegistryState } from '../registry-state';
 import { StoreChange } from '../store/registry-store';
 import { admitRoute, AdmissionContext } from './route-admission';
-import { routeKey, RouteRecord, RouteSpec } from './route.model';
+import { routeKey, RouteRecord, RouteSpec } from '../../model/route';
 
 /**
  * Plans the route changes of one instance (re)registering with a list of routes: routes it brings

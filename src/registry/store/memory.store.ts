@@ -1,5 +1,5 @@
-import { InstanceRecord } from '../instance.model';
-import { RouteRecord } from '../routes/route.model';
+import { InstanceRecord } from '../../model/instance';
+import { RouteRecord } from '../../model/route';
 import { RegistrySnapshot, RegistryStore, StoreChange } from './registry-store';
 
 /** STORE=memory: the same contract as sqlite, lost when the process ends. */

@@ -1,5 +1,5 @@
-import { InstanceRecord } from '../instance.model';
-import { RouteRecord } from '../routes/route.model';
+import { InstanceRecord } from '../../model/instance';
+import { RouteRecord } from '../../model/route';
 
 /** Injection token of the store the settings chose. */
 export const REGISTRY_STORE = 'REGISTRY_STORE';

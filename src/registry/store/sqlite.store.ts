@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InstanceRecord } from '../instance.model';
-import { RouteRecord } from '../routes/route.model';
+import { InstanceRecord } from '../../model/instance';
+import { RouteRecord } from '../../model/route';
 import { RegistrySnapshot, RegistryStore, StoreChange } from './registry-store';
 
 export const SQLITE_FILE = 'waypost.db';

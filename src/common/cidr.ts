@@ -17,14 +17,22 @@ export function normalizeAddress(address: string): string {
   return parseAddress(address)?.toString() ?? address;
 }
 
+/**
+ * Parses a CIDR; a bare address is a range of one host (/32, or /128 for IPv6). Throws when the
+ * text is no CIDR.
+ */
+export function parseCidr(cidr: string): Range {
+  const withPrefix = cidr.includes('/') ? cidr : `${cidr}/${cidr.includes(':') ? 128 : 32}`;
+  return ipaddr.parseCIDR(withPrefix);
+}
+
 /** A compiled CIDR list; `contains` answers for IPv4, IPv6 and IPv4-mapped addresses alike. */
 export class CidrList {
   private readonly ranges: Range[];
 
   constructor(cidrs: readonly string[]) {
     this.ranges = cidrs.map((cidr) => {
-      const withPrefix = cidr.includes('/') ? cidr : `${cidr}/${cidr.includes(':') ? 128 : 32}`;
-      const [address, bits] = ipaddr.parseCIDR(withPrefix);
+      const [address, bits] = parseCidr(cidr);
       // An IPv4-mapped range is matched as the IPv4 range it stands for.
       if (
         address.kind() === 'ipv6' &&

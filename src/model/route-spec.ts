@@ -1,5 +1,5 @@
 import { normalizeRoutePath } from './route-pattern';
-import { RouteOptions, RouteSpec, RouteTarget } from './route.model';
+import { RouteOptions, RouteSpec, RouteTarget } from './route';
 
 /** The validated input fields a route spec is built from (DTOs and the config file alike). */
 export interface RouteInput extends Omit<RouteOptions, 'rate_limit' | 'circuit_breaker' | 'retry'> {

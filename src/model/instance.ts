@@ -13,8 +13,16 @@ export interface HealthCheckSpec {
   /** Per-instance overrides of HEALTH_CHECK_INTERVAL / HEALTH_CHECK_TIMEOUT; null means the default. */
   interval: number | null;
   timeout: number | null;
-  /** For ttl checks: how long a heartbeat keeps the instance UP. */
+  /** For ttl checks: how long a heartbeat keeps the instance UP (DEFAULT_TTL_MS when not given). */
   ttl: number | null;
+}
+
+/** A ttl check without its own ttl: three missed heartbeats at a 10 s rhythm. */
+export const DEFAULT_TTL_MS = 30_000;
+
+/** How long a heartbeat keeps a ttl instance UP. */
+export function ttlOf(check: Pick<HealthCheckSpec, 'ttl'>): number {
+  return check.ttl ?? DEFAULT_TTL_MS;
 }
 
 /** How the instance came: POST /service, or /internal/register-service (one instance per service). */
@@ -51,4 +59,47 @@ export interface InstanceRecord {
 /** Builds the URL of an instance from host and port, bracketing IPv6 literals. */
 export function instanceUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** What callers see of an instance: every contract field, never the token hash. */
+export type InstanceView = Omit<
+  InstanceRecord,
+  'tokenHash' | 'origin' | 'consecutiveSuccesses' | 'downSince'
+>;
+
+export function toInstanceView(record: InstanceRecord): InstanceView {
+  return {
+    id: record.id,
+    serviceType: record.serviceType,
+    host: record.host,
+    port: record.port,
+    url: record.url,
+    status: record.status,
+    healthCheck: record.healthCheck,
+    metadata: record.metadata,
+    tags: record.tags,
+    version: record.version,
+    zone: record.zone,
+    weight: record.weight,
+    registeredAt: record.registeredAt,
+    lastCheckAt: record.lastCheckAt,
+    lastSuccessAt: record.lastSuccessAt,
+    lastHeartbeatAt: record.lastHeartbeatAt,
+    consecutiveFailures: record.consecutiveFailures,
+    responseTimeMs: record.responseTimeMs,
+    lastError: record.lastError,
+    checksStopped: record.checksStopped,
+  };
+}
+
+export type StatusCounts = Record<InstanceStatus, number> & { total: number };
+
+/** How many of the instances are in each status, and in all. */
+export function countByStatus(instances: Iterable<Pick<InstanceRecord, 'status'>>): StatusCounts {
+  const counts = { UNKNOWN: 0, UP: 0, DOWN: 0, MAINTENANCE: 0, total: 0 };
+  for (const instance of instances) {
+    counts[instance.status]++;
+    counts.total++;
+  }
+  return counts;
 }

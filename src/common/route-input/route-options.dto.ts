@@ -10,8 +10,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsDuration, IsStringMap, PERMISSION } from '../../common/validation';
-import { LOAD_BALANCERS, LoadBalancer } from '../routes/route.model';
+import { IsDuration, IsStringMap, PERMISSION } from '../validation';
+import { LOAD_BALANCERS, LoadBalancer } from '../../model/route';
 
 export class RateLimitDto {
   @ApiPropertyOptional({ description: 'Off when false', default: true })

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import { IsHttpUrl, IsServiceType } from '../../common/validation';
-import { RouteDto } from './route.dto';
+import { IsHttpUrl, IsServiceType } from '../common/validation';
+import { RouteDto } from '../common/route-input/route.dto';
 
 /** A static route of the config file: a route that sends to one backend URL or to a service. */
 export class ConfigRouteDto extends RouteDto {
