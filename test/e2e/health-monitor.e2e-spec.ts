@@ -297,7 +297,7 @@ describe('health monitor: DEREGISTER_AFTER and restarts', () => {
     services.push(good, bad);
     bad.mode = 'fail';
     // Checks must not stop before the restart: this test is about restarting, not giving up.
-    const first = await startWaypost({ ...FAST, STOP_CHECKS_AFTER: '1000' });
+    const first = await startWaypost({ ...FAST, STORE: 'sqlite', STOP_CHECKS_AFTER: '1000' });
     const register = async (port: number) => {
       const response = await call('POST', `${first.admin}/service`, {
         headers: bearer(REGISTRATION_KEY),
@@ -321,6 +321,7 @@ describe('health monitor: DEREGISTER_AFTER and restarts', () => {
     // A long interval: any check seen right after start is the "at once" one.
     const second = await startWaypost({
       ...FAST,
+      STORE: 'sqlite',
       STOP_CHECKS_AFTER: '1000',
       HEALTH_CHECK_INTERVAL: '60s',
       DOWN_CHECK_INTERVAL: '60s',

@@ -6,6 +6,7 @@ import { RegistrySnapshot, RegistryStore, StoreChange } from './registry-store';
 export class MemoryRegistryStore implements RegistryStore {
   private readonly instances = new Map<string, InstanceRecord>();
   private readonly routes = new Map<string, RouteRecord>();
+  private closed = false;
 
   load(): RegistrySnapshot {
     return {
@@ -15,6 +16,7 @@ export class MemoryRegistryStore implements RegistryStore {
   }
 
   commit(changes: readonly StoreChange[]): void {
+    if (this.closed) throw new Error('the memory store is closed');
     // Copies are taken before anything is applied, so a failing clone leaves the store untouched.
     const copies = changes.map((change) => structuredClone(change));
     for (const change of copies) {
@@ -36,8 +38,10 @@ export class MemoryRegistryStore implements RegistryStore {
   }
 
   ping(): boolean {
-    return true;
+    return !this.closed;
   }
 
-  close(): void {}
+  close(): void {
+    this.closed = true;
+  }
 }

@@ -23,8 +23,9 @@ export function tempDataDir(): string {
 }
 
 /**
- * Boots the real app through createApp() on ephemeral ports, with the sqlite store in a fresh
- * temporary DATA_DIR unless told otherwise. Settings go through the same validation as in production.
+ * Boots the real app through createApp() on ephemeral ports, with the memory store (and a fresh
+ * temporary DATA_DIR for its keys) unless told otherwise: suites about surviving a restart ask for
+ * sqlite. Settings go through the same validation as in production.
  */
 export async function startWaypost(
   env: Record<string, string> = {},
@@ -36,7 +37,7 @@ export async function startWaypost(
       ADMIN_PORT: '0',
       GATEWAY_PORT: '0',
       HOST: '127.0.0.1',
-      STORE: 'sqlite',
+      STORE: 'memory',
       REGISTRATION_KEY,
       ADMIN_KEY,
       REGISTRATION_RATE_LIMIT: '100000',
