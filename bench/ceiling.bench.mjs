@@ -31,8 +31,7 @@ function measure(url, scenario, dir, seconds, pid) {
   return { ...result, rss: Math.max(peak, rssMb(pid)) };
 }
 
-const range = (values) =>
-  `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+const range = (values) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'waypost-ceiling-bench-'));
@@ -42,7 +41,11 @@ async function main() {
   const upstream = `http://127.0.0.1:${ports.backendPort}`;
   const configFile = join(dir, 'waypost.yaml');
   writeFileSync(configFile, `routes:\n  - path: /\n    backend: ${upstream}\n`);
-  const proxyPorts = { waypost: await freePort(), ceiling: await freePort(), 'fast-gateway': await freePort() };
+  const proxyPorts = {
+    waypost: await freePort(),
+    ceiling: await freePort(),
+    'fast-gateway': await freePort(),
+  };
   const proxies = {
     waypost: spawnPinned(0, join(root, 'dist/main.js'), [], {
       CONFIG_FILE: configFile,
@@ -64,7 +67,8 @@ async function main() {
     for (const port of [ports.backendPort, ...Object.values(proxyPorts)]) await waitForPort(port);
     const url = (name) => `http://127.0.0.1:${proxyPorts[name]}`;
     const idle = Object.fromEntries(names.map((n) => [n, rssMb(proxies[n].pid)]));
-    for (const name of names) for (const s of SCENARIOS) wrk(url(name), s, dir, 10 / SCENARIOS.length);
+    for (const name of names)
+      for (const s of SCENARIOS) wrk(url(name), s, dir, 10 / SCENARIOS.length);
     const runs = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const scenario of SCENARIOS) {
@@ -90,7 +94,11 @@ async function main() {
       for (const name of names) {
         const non2xx = r[name].reduce((a, x) => a + x.non2xx, 0);
         lines.push(
-          `  ${name.padEnd(13)} ${median(r[name].map((x) => x.rps)).toFixed(0).padStart(7)} req/s  p99 ${median(r[name].map((x) => x.p99)).toFixed(2)} ms  RSS under load ≤ ${Math.max(...r[name].map((x) => x.rss)).toFixed(0)} MiB${non2xx ? `  (${non2xx} non-2xx!)` : ''}`,
+          `  ${name.padEnd(13)} ${median(r[name].map((x) => x.rps))
+            .toFixed(0)
+            .padStart(
+              7,
+            )} req/s  p99 ${median(r[name].map((x) => x.p99)).toFixed(2)} ms  RSS under load ≤ ${Math.max(...r[name].map((x) => x.rss)).toFixed(0)} MiB${non2xx ? `  (${non2xx} non-2xx!)` : ''}`,
         );
       }
       lines.push(

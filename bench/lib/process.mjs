@@ -49,9 +49,17 @@ export function spawnPinned(core, script, args = [], env = {}, cwd = undefined) 
 }
 
 /** The shared yardstick: bare node:http + one undici Pool.stream(), run from the project root. */
-export const CEILING_SCRIPT = new URL('../../../shared/bench/node-undici-ceiling.js', import.meta.url)
-  .pathname;
+export const CEILING_SCRIPT = new URL(
+  '../../../shared/bench/node-undici-ceiling.js',
+  import.meta.url,
+).pathname;
 
 export function startCeiling(core, port, backend, root) {
-  return spawnPinned(core, CEILING_SCRIPT, [], { PORT: String(port), BENCH_BACKEND: backend }, root);
+  return spawnPinned(
+    core,
+    CEILING_SCRIPT,
+    [],
+    { PORT: String(port), BENCH_BACKEND: backend },
+    root,
+  );
 }

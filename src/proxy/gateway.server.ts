@@ -4,6 +4,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { serverConfig } from '../config/config.namespaces';
 import { ProxyHandler } from './proxy.handler';
+import { UpgradeHandler } from './upgrade.handler';
 
 /**
  * Slow or silent clients are cut off: Node's own defaults would keep them for a minute or more.
@@ -15,7 +16,8 @@ const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
  * The gateway listener: a plain node:http server, outside Nest's request pipeline, so the data plane
- * pays for no guard, pipe or interceptor. Every request goes to the ProxyHandler built at boot.
+ * pays for no guard, pipe or interceptor. Every request goes to the ProxyHandler built at boot,
+ * every upgrade to the UpgradeHandler.
  */
 @Injectable()
 export class GatewayServer implements OnApplicationShutdown {
@@ -24,7 +26,8 @@ export class GatewayServer implements OnApplicationShutdown {
 
   constructor(
     @Inject(serverConfig.KEY) private readonly settings: ConfigType<typeof serverConfig>,
-    private readonly handler: ProxyHandler,
+    handler: ProxyHandler,
+    upgrades: UpgradeHandler,
   ) {
     this.server = createServer(
       {
@@ -35,10 +38,10 @@ export class GatewayServer implements OnApplicationShutdown {
         // Node checks the timeouts above every 30 s by default; every second keeps them honest.
         connectionsCheckingInterval: 1_000,
       },
-      (request, response) => this.handler.handle(request, response),
+      (request, response) => handler.handle(request, response),
     );
     this.server.on('upgrade', (request, socket, head) =>
-      this.handler.handleUpgrade(request, socket, head),
+      upgrades.handleUpgrade(request, socket, head),
     );
   }
 

@@ -45,3 +45,8 @@ export function gatewayPath(target: string): { path: string; query: string } | P
   }
   return { path, query };
 }
+
+/** `::ffff:10.0.0.1` → `10.0.0.1`, cheaply: this runs on every request. */
+export function unmapIpv4(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}

@@ -9,33 +9,33 @@ import { RouteRecord } from '../model/route';
  * the config file before registered routes.
  */
 
-interface Entry {
-  route: RouteRecord;
+interface Entry<P> extends RouteMatch<P> {
   tail: PathTail;
   literals: number;
   depth: number;
   /** Lower sorts first when all else is equal: config routes win. */
   rank: number;
-  /** Segments of the literal prefix, before the first wildcard (what strip_prefix removes). */
-  prefixDepth: number;
 }
 
-interface TrieNode {
+interface TrieNode<P> {
   /** Null on leaves: most nodes are, and a lookup then touches no empty map. */
-  literal: Map<string, TrieNode> | null;
-  wildcard: TrieNode | null;
-  entries: Entry[];
+  literal: Map<string, TrieNode<P>> | null;
+  wildcard: TrieNode<P> | null;
+  entries: Entry<P>[];
 }
 
-const newNode = (): TrieNode => ({ literal: null, wildcard: null, entries: [] });
+const newNode = <P>(): TrieNode<P> => ({ literal: null, wildcard: null, entries: [] });
 
-export interface RouteMatch {
-  route: RouteRecord;
+/** A match is the table's own entry, not a copy: a lookup allocates no answer. */
+export interface RouteMatch<P = undefined> {
+  readonly route: RouteRecord;
+  /** What the owner of the table keeps with the route (the gateway: its runtime state). */
+  readonly payload: P;
   /** Path segments the pattern's literal prefix covers (for strip_prefix). */
-  prefixDepth: number;
+  readonly prefixDepth: number;
 }
 
-function better(a: Entry, b: Entry, method: string): boolean {
+function better<P>(a: Entry<P>, b: Entry<P>, method: string): boolean {
   if (a.literals !== b.literals) return a.literals > b.literals;
   const aSpecific = a.route.methods !== null && a.route.methods.includes(method);
   const bSpecific = b.route.methods !== null && b.route.methods.includes(method);
@@ -45,37 +45,39 @@ function better(a: Entry, b: Entry, method: string): boolean {
 }
 
 /** Where a route sits in the table, so it can be taken out without a rebuild. */
-interface Placement {
-  group: HostGroup;
-  entry: Entry;
+interface Placement<P> {
+  group: HostGroup<P>;
+  entry: Entry<P>;
   /** Nodes from the group's root down to the one holding the entry. */
-  path: TrieNode[];
+  path: TrieNode<P>[];
   /** The edge taken into each node of `path` after the root: a literal segment or '*'. */
   edges: string[];
 }
 
-interface HostGroup {
+interface HostGroup<P> {
   key: string;
-  root: TrieNode;
+  root: TrieNode<P>;
   routes: number;
 }
 
 /**
  * Routes change one at a time (add, replace, remove) in O(depth of the route's path), never by a
- * rebuild, so registering the 10,001st route costs what registering the first did.
+ * rebuild, so registering the 10,001st route costs what registering the first did. Each route
+ * carries a payload of its owner's, made when the route is added and answered with every match.
  */
-export class RouteTable {
-  private readonly exactHosts = new Map<string, HostGroup>();
+export class RouteTable<P = undefined> {
+  private readonly exactHosts = new Map<string, HostGroup<P>>();
   /** Wildcard host patterns, longest suffix first. */
-  private wildcardHosts: HostGroup[] = [];
-  private readonly anyHost: HostGroup = { key: '', root: newNode(), routes: 0 };
-  private readonly placements = new Map<string, Placement>();
+  private wildcardHosts: HostGroup<P>[] = [];
+  private readonly anyHost: HostGroup<P> = { key: '', root: newNode(), routes: 0 };
+  private readonly placements = new Map<string, Placement<P>>();
   /** Among equally specific routes, config routes win, then the route that came first. */
   private nextConfigRank = 0;
   private nextRank = 1_000_000_000;
 
-  constructor(routes: readonly RouteRecord[] = []) {
-    for (const route of routes) this.add(route);
+  /** A table of the routes, each with no payload (or with the payload `payloadOf` makes). */
+  constructor(routes: readonly RouteRecord[] = [], payloadOf?: (route: RouteRecord) => P) {
+    for (const route of routes) this.add(route, payloadOf?.(route) as P);
   }
 
   get size(): number {
@@ -83,13 +85,13 @@ export class RouteTable {
   }
 
   /** Adds a route, or replaces the route with its id (which keeps its place among equals). */
-  add(route: RouteRecord): void {
+  add(route: RouteRecord, payload: P = undefined as P): void {
     const known = this.placements.get(route.id);
     if (known) this.remove(route.id);
     const group = this.groupFor(route.host);
     const rank =
       known?.entry.rank ?? (route.origin === 'config' ? this.nextConfigRank++ : this.nextRank++);
-    this.placements.set(route.id, this.insert(group, route, rank));
+    this.placements.set(route.id, this.insert(group, route, payload, rank));
     group.routes++;
   }
 
@@ -121,7 +123,7 @@ export class RouteTable {
   }
 
   /** The most specific route for a request, or null (404). `host` is lower-case without port. */
-  match(host: string, path: string, method: string): RouteMatch | null {
+  match(host: string, path: string, method: string): RouteMatch<P> | null {
     const segments = splitPath(path);
     const exact = this.exactHosts.get(host);
     if (exact) {
@@ -136,7 +138,7 @@ export class RouteTable {
     return this.lookup(this.anyHost.root, segments, method);
   }
 
-  private groupFor(host: string | null): HostGroup {
+  private groupFor(host: string | null): HostGroup<P> {
     if (host === null) return this.anyHost;
     if (!host.startsWith('*.')) {
       let group = this.exactHosts.get(host);
@@ -155,7 +157,7 @@ export class RouteTable {
     return group;
   }
 
-  private insert(group: HostGroup, route: RouteRecord, rank: number): Placement {
+  private insert(group: HostGroup<P>, route: RouteRecord, payload: P, rank: number): Placement<P> {
     const pattern = parsePathPattern(route.path);
     let node = group.root;
     const path = [node];
@@ -181,14 +183,22 @@ export class RouteTable {
     const firstWildcard = pattern.segments.indexOf('*');
     const depth = pattern.segments.length;
     const prefixDepth = firstWildcard < 0 ? depth : firstWildcard;
-    const entry: Entry = { route, tail: pattern.tail, literals, depth, rank, prefixDepth };
+    const entry: Entry<P> = {
+      route,
+      payload,
+      tail: pattern.tail,
+      literals,
+      depth,
+      rank,
+      prefixDepth,
+    };
     node.entries.push(entry);
     return { group, entry, path, edges };
   }
 
-  private lookup(root: TrieNode, segments: string[], method: string): RouteMatch | null {
-    let best: Entry | null = null;
-    const consider = (node: TrieNode, depth: number) => {
+  private lookup(root: TrieNode<P>, segments: string[], method: string): RouteMatch<P> | null {
+    let best: Entry<P> | null = null;
+    const consider = (node: TrieNode<P>, depth: number) => {
       const remaining = segments.length - depth;
       for (const entry of node.entries) {
         const fits =
@@ -199,7 +209,7 @@ export class RouteTable {
       }
     };
     // Depth-first over literal and wildcard branches; depth is bounded by the path's segments.
-    const walk = (node: TrieNode, depth: number) => {
+    const walk = (node: TrieNode<P>, depth: number) => {
       consider(node, depth);
       if (depth === segments.length) return;
       const literal = node.literal?.get(segments[depth]);
@@ -207,8 +217,6 @@ export class RouteTable {
       if (node.wildcard) walk(node.wildcard, depth + 1);
     };
     walk(root, 0);
-    if (best === null) return null;
-    const chosen: Entry = best;
-    return { route: chosen.route, prefixDepth: chosen.prefixDepth };
+    return best;
   }
 }

@@ -1,0 +1,140 @@
+// npm run bench:profile — where a proxied request's time goes. Waypost runs on core 0 with
+// --cpu-prof under wrk (small GET, or BENCH_SCENARIO=post|16k) for 10 s of warm-up and
+// BENCH_SECONDS (default 10) measured, nginx backend and wrk on core 1. Prints the functions with
+// the most self time, the self time by where the code lives (Waypost, undici, Node, Nest, …) and
+// the event loop's delay while under load. Profiles the built dist/.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NGINX, startNginx } from './lib/nginx.mjs';
+import { freePort, hasWrk, waitForPort, wrk } from './lib/wrk.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const SCENARIO = process.env.BENCH_SCENARIO ?? 'small';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+if (!NGINX || !hasWrk()) {
+  process.stderr.write('bench needs nginx and wrk: apt-get install -y nginx-light wrk\n');
+  process.exit(2);
+}
+
+/** Where a profiled function's code lives. */
+function placeOf(url) {
+  if (!url) return '(native / GC / idle)';
+  if (url.startsWith('node:')) return 'node core';
+  if (url.includes('/node_modules/undici/')) return 'undici';
+  if (url.includes('/node_modules/@nestjs/')) return 'nest';
+  if (url.includes('/node_modules/'))
+    return `npm: ${url.split('/node_modules/').pop().split('/')[0]}`;
+  if (url.includes('/dist/')) return 'waypost';
+  return url;
+}
+
+function summarize(profile) {
+  const interval = {};
+  const { nodes, samples, timeDeltas } = profile;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  for (let i = 0; i < samples.length; i++) {
+    self.set(samples[i], (self.get(samples[i]) ?? 0) + (timeDeltas[i] ?? 0));
+  }
+  const byFunction = new Map();
+  const byPlace = new Map();
+  let total = 0;
+  for (const [id, us] of self) {
+    const { callFrame } = byId.get(id);
+    if (callFrame.functionName === '(idle)') continue;
+    total += us;
+    const file = callFrame.url.split('/').slice(-2).join('/');
+    const key = `${callFrame.functionName || '(anonymous)'} ${file}:${callFrame.lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    const place = callFrame.functionName.startsWith('(')
+      ? callFrame.functionName
+      : placeOf(callFrame.url);
+    byPlace.set(place, (byPlace.get(place) ?? 0) + us);
+  }
+  const top = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  void interval;
+  return { total, functions: top(byFunction, 25), places: top(byPlace, 12) };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'waypost-profile-'));
+  chmodSync(dir, 0o755);
+  const ports = { backendPort: await freePort(), proxyPort: await freePort() };
+  const backend = startNginx(join(dir, 'backend'), 'backend', ports, 1);
+  const upstream = `http://127.0.0.1:${ports.backendPort}`;
+  writeFileSync(join(dir, 'waypost.yaml'), `routes:\n  - path: /\n    backend: ${upstream}\n`);
+  const port = await freePort();
+  const profiles = join(dir, 'profiles');
+  const delayFile = join(dir, 'loop-delay.json');
+  const waypost = spawn(
+    'taskset',
+    [
+      '-c',
+      '0',
+      process.execPath,
+      '--cpu-prof',
+      `--cpu-prof-dir=${profiles}`,
+      '-r',
+      join(root, 'bench/lib/loop-delay.cjs'),
+      join(root, 'dist/main.js'),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        NO_COLOR: '1',
+        CONFIG_FILE: join(dir, 'waypost.yaml'),
+        STORE: 'memory',
+        DATA_DIR: join(dir, 'data'),
+        HOST: '127.0.0.1',
+        GATEWAY_PORT: String(port),
+        ADMIN_PORT: '0',
+        LOG_LEVEL: 'warn',
+        LOOP_DELAY_FILE: delayFile,
+      },
+      stdio: 'ignore',
+    },
+  );
+  try {
+    await waitForPort(ports.backendPort);
+    await waitForPort(port);
+    wrk(`http://127.0.0.1:${port}`, SCENARIO, dir, 10);
+    waypost.kill('SIGUSR2'); // resets the delay histogram: only the measured run counts
+    const run = wrk(`http://127.0.0.1:${port}`, SCENARIO, dir, SECONDS);
+    waypost.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 200));
+    const delay = JSON.parse(readFileSync(delayFile, 'utf8'));
+    const exited = new Promise((r) => waypost.on('exit', r));
+    waypost.kill('SIGTERM');
+    await exited;
+    const file = readdirSync(profiles).find((f) => f.endsWith('.cpuprofile'));
+    const { total, functions, places } = summarize(
+      JSON.parse(readFileSync(join(profiles, file), 'utf8')),
+    );
+    process.stdout.write(
+      [
+        `profile of ${SCENARIO} under wrk -c64 (${run.rps.toFixed(0)} req/s in the measured ${SECONDS} s; profile covers start-up, warm-up and the run: ${(total / 1e6).toFixed(1)} s of CPU)`,
+        `event loop delay under load: p50 ${delay.p50} ms, p99 ${delay.p99} ms, max ${delay.max} ms`,
+        'self time by place:',
+        ...places,
+        'self time by function:',
+        ...functions,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    if (waypost.exitCode === null) waypost.kill('SIGKILL');
+    backend.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});

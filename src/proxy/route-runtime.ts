@@ -1,0 +1,50 @@
+import { FixedWindowRateLimiter } from '../auth/rate-limiter';
+import { RouteRecord } from '../model/route';
+import { Balancer, createBalancer, toUpstream, Upstream } from './balancers';
+import { CircuitBreakers } from './circuit-breaker';
+
+/**
+ * What a route needs at request time, built once when the route arrives in the table (never on a
+ * request): its balancer, rate limiter, circuit breakers, and for a route to one backend URL that
+ * backend. A changed route gets a new runtime; an unchanged config route keeps its own.
+ */
+export interface RouteRuntime {
+  balancer: Balancer;
+  limiter: FixedWindowRateLimiter | null;
+  perIp: boolean;
+  /** For a route to one backend URL: that backend, always the one candidate. */
+  fixedBackend: readonly [Upstream] | null;
+  /** The service whose UP instances take the traffic, for a service route. */
+  service: string | null;
+  breakers: CircuitBreakers | null;
+  /** The route's timeout, or the gateway's default. */
+  timeoutMs: number;
+  /** Attempts per request: 1 unless the route retries. */
+  attempts: number;
+  extraHeaders: Readonly<Record<string, string>>;
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+export function buildRouteRuntime(
+  route: RouteRecord,
+  defaults: { zone: string | null; timeoutMs: number },
+): RouteRuntime {
+  const { rate_limit: limit, circuit_breaker: breaker, retry } = route.options;
+  return {
+    balancer: createBalancer(route.options.load_balancer, defaults.zone),
+    limiter: limit?.enabled ? new FixedWindowRateLimiter(limit.requests_per_min, 60_000) : null,
+    perIp: limit?.per_ip ?? true,
+    breakers: breaker?.enabled
+      ? new CircuitBreakers(breaker.failure_threshold, breaker.timeout)
+      : null,
+    fixedBackend:
+      'backend' in route.target
+        ? [toUpstream({ id: route.id, url: route.target.backend, weight: 1, zone: null })]
+        : null,
+    service: 'service' in route.target ? route.target.service : null,
+    timeoutMs: route.options.timeout ?? defaults.timeoutMs,
+    attempts: retry?.enabled ? retry.max_attempts : 1,
+    extraHeaders: route.options.headers ?? NO_HEADERS,
+  };
+}
