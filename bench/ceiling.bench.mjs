@@ -3,7 +3,8 @@
 // these machines: proxies pinned to core 0, nginx backend and wrk on core 1, 10 s of warm-up per
 // proxy, then BENCH_ROUNDS (default 8) rounds of BENCH_SECONDS (default 5) in which the proxies take
 // turns (the order rotates each round). Reports, per scenario, the median of the same-round ratios
-// with their range, the p99 ratio, and each proxy's RSS sampled under load.
+// with their range, the p99 ratio, and each proxy's RSS sampled under load. BENCH_BEFORE=DIR adds
+// another build of Waypost (DIR holds its dist/main.js) to the same rounds, for a before/after.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const root = new URL('..', import.meta.url).pathname;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SCENARIOS = (process.env.BENCH_SCENARIOS ?? 'small,post').split(',');
+const BEFORE = process.env.BENCH_BEFORE;
 
 if (!NGINX || !hasWrk()) {
   process.stderr.write('bench needs nginx and wrk: apt-get install -y nginx-light wrk\n');
@@ -22,11 +24,10 @@ if (!NGINX || !hasWrk()) {
 }
 
 /** Runs wrk while sampling the proxy's RSS every 250 ms; answers wrk's figures and the peak RSS. */
-function measure(url, scenario, dir, seconds, pid) {
+async function measure(url, scenario, dir, seconds, pid) {
   let peak = rssMb(pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
-  // wrk blocks this thread (spawnSync); sample right before and after as well.
-  const result = wrk(url, scenario, dir, seconds);
+  const result = await wrk(url, scenario, dir, seconds);
   clearInterval(sampler);
   return { ...result, rss: Math.max(peak, rssMb(pid)) };
 }
@@ -45,22 +46,26 @@ async function main() {
     waypost: await freePort(),
     ceiling: await freePort(),
     'fast-gateway': await freePort(),
+    ...(BEFORE ? { before: await freePort() } : {}),
   };
-  const proxies = {
-    waypost: spawnPinned(0, join(root, 'dist/main.js'), [], {
+  const startWaypost = (name, distDir) =>
+    spawnPinned(0, join(distDir, 'main.js'), [], {
       CONFIG_FILE: configFile,
       STORE: 'memory',
-      DATA_DIR: join(dir, 'data'),
+      DATA_DIR: join(dir, `data-${name}`),
       HOST: '127.0.0.1',
-      GATEWAY_PORT: String(proxyPorts.waypost),
+      GATEWAY_PORT: String(proxyPorts[name]),
       ADMIN_PORT: '0',
       LOG_LEVEL: 'warn',
-    }),
+    });
+  const proxies = {
+    waypost: startWaypost('waypost', join(root, 'dist')),
     ceiling: startCeiling(0, proxyPorts.ceiling, upstream, root),
     'fast-gateway': spawnPinned(0, join(root, 'bench/peers/fast-gateway.mjs'), [
       String(proxyPorts['fast-gateway']),
       upstream,
     ]),
+    ...(BEFORE ? { before: startWaypost('before', join(BEFORE, 'dist')) } : {}),
   };
   const names = Object.keys(proxies);
   try {
@@ -68,14 +73,14 @@ async function main() {
     const url = (name) => `http://127.0.0.1:${proxyPorts[name]}`;
     const idle = Object.fromEntries(names.map((n) => [n, rssMb(proxies[n].pid)]));
     for (const name of names)
-      for (const s of SCENARIOS) wrk(url(name), s, dir, 10 / SCENARIOS.length);
+      for (const s of SCENARIOS) await wrk(url(name), s, dir, 10 / SCENARIOS.length);
     const runs = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const scenario of SCENARIOS) {
         const order = names.map((_, i) => names[(i + round) % names.length]);
         for (const name of order) {
           ((runs[scenario] ??= {})[name] ??= []).push(
-            measure(url(name), scenario, dir, SECONDS, proxies[name].pid),
+            await measure(url(name), scenario, dir, SECONDS, proxies[name].pid),
           );
         }
       }
@@ -99,6 +104,13 @@ async function main() {
             .padStart(
               7,
             )} req/s  p99 ${median(r[name].map((x) => x.p99)).toFixed(2)} ms  RSS under load ≤ ${Math.max(...r[name].map((x) => x.rss)).toFixed(0)} MiB${non2xx ? `  (${non2xx} non-2xx!)` : ''}`,
+        );
+      }
+      if (BEFORE) {
+        const vsBefore = ratio('waypost', 'before', 'rps');
+        const beforeVsCeiling = ratio('before', 'ceiling', 'rps');
+        lines.push(
+          `  before / ceiling: ${median(beforeVsCeiling).toFixed(2)}x (${range(beforeVsCeiling)}); waypost / before: ${median(vsBefore).toFixed(2)}x (${range(vsBefore)})`,
         );
       }
       lines.push(

@@ -73,7 +73,8 @@ async function main() {
       waypost: `http://127.0.0.1:${peerPorts.waypost}`,
     };
     const scenarios = ['small', 'post', '16k'];
-    for (const [name, url] of Object.entries(targets)) for (const s of scenarios) wrk(url, s, dir); // warm-up (JIT, pools)
+    for (const [name, url] of Object.entries(targets))
+      for (const s of scenarios) await wrk(url, s, dir); // warm-up (JIT, pools)
     // A round is kept when the backend, measured straight before it, was within 25% of the best
     // figure seen: a slower backend means the machine was busy with other work. A round measured
     // before the best figure showed up can turn out busy too, so rounds are judged at the end.
@@ -81,7 +82,7 @@ async function main() {
     let best = 0;
     const calm = (round) => round.direct >= 0.75 * best;
     for (let tries = 0; rounds.filter(calm).length < ROUNDS && tries < 3 * ROUNDS; tries++) {
-      const direct = wrk(targets['direct (no proxy)'], 'small', dir).rps;
+      const direct = (await wrk(targets['direct (no proxy)'], 'small', dir)).rps;
       best = Math.max(best, direct);
       if (direct < 0.75 * best) {
         process.stderr.write(
@@ -92,7 +93,7 @@ async function main() {
       const round = { direct, results: {} };
       for (const scenario of scenarios) {
         for (const [name, url] of Object.entries(targets)) {
-          (round.results[scenario] ??= {})[name] = wrk(url, scenario, dir);
+          (round.results[scenario] ??= {})[name] = await wrk(url, scenario, dir);
         }
       }
       rounds.push(round);

@@ -2,17 +2,20 @@
 // --cpu-prof under wrk (small GET, or BENCH_SCENARIO=post|16k) for 10 s of warm-up and
 // BENCH_SECONDS (default 10) measured, nginx backend and wrk on core 1. Prints the functions with
 // the most self time, the self time by where the code lives (Waypost, undici, Node, Nest, …) and
-// the event loop's delay while under load. Profiles the built dist/.
+// the event loop's delay while under load. Profiles the built dist/, or with BENCH_TARGET=ceiling
+// the shared node:http + undici yardstick, for a side-by-side reading.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
+import { CEILING_SCRIPT } from './lib/process.mjs';
 import { freePort, hasWrk, waitForPort, wrk } from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const SCENARIO = process.env.BENCH_SCENARIO ?? 'small';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const TARGET = process.env.BENCH_TARGET ?? 'waypost';
 
 if (!NGINX || !hasWrk()) {
   process.stderr.write('bench needs nginx and wrk: apt-get install -y nginx-light wrk\n');
@@ -60,7 +63,7 @@ function summarize(profile) {
       .slice(0, n)
       .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
   void interval;
-  return { total, functions: top(byFunction, 25), places: top(byPlace, 12) };
+  return { total, functions: top(byFunction, Number(process.env.BENCH_TOP ?? 25)), places: top(byPlace, 12) };
 }
 
 async function main() {
@@ -83,7 +86,7 @@ async function main() {
       `--cpu-prof-dir=${profiles}`,
       '-r',
       join(root, 'bench/lib/loop-delay.cjs'),
-      join(root, 'dist/main.js'),
+      TARGET === 'ceiling' ? CEILING_SCRIPT : join(root, 'dist/main.js'),
     ],
     {
       env: {
@@ -97,16 +100,20 @@ async function main() {
         ADMIN_PORT: '0',
         LOG_LEVEL: 'warn',
         LOOP_DELAY_FILE: delayFile,
+        PORT: String(port),
+        BENCH_BACKEND: upstream,
+        ...(TARGET === 'ceiling' ? { EXIT_ON_SIGTERM: '1' } : {}),
       },
+      cwd: root,
       stdio: 'ignore',
     },
   );
   try {
     await waitForPort(ports.backendPort);
     await waitForPort(port);
-    wrk(`http://127.0.0.1:${port}`, SCENARIO, dir, 10);
+    await wrk(`http://127.0.0.1:${port}`, SCENARIO, dir, 10);
     waypost.kill('SIGUSR2'); // resets the delay histogram: only the measured run counts
-    const run = wrk(`http://127.0.0.1:${port}`, SCENARIO, dir, SECONDS);
+    const run = await wrk(`http://127.0.0.1:${port}`, SCENARIO, dir, SECONDS);
     waypost.kill('SIGUSR2');
     await new Promise((r) => setTimeout(r, 200));
     const delay = JSON.parse(readFileSync(delayFile, 'utf8'));
@@ -119,7 +126,7 @@ async function main() {
     );
     process.stdout.write(
       [
-        `profile of ${SCENARIO} under wrk -c64 (${run.rps.toFixed(0)} req/s in the measured ${SECONDS} s; profile covers start-up, warm-up and the run: ${(total / 1e6).toFixed(1)} s of CPU)`,
+        `profile of ${TARGET}, ${SCENARIO} under wrk -c64 (${run.rps.toFixed(0)} req/s in the measured ${SECONDS} s; profile covers start-up, warm-up and the run: ${(total / 1e6).toFixed(1)} s of CPU)`,
         `event loop delay under load: p50 ${delay.p50} ms, p99 ${delay.p99} ms, max ${delay.max} ms`,
         'self time by place:',
         ...places,

@@ -84,6 +84,15 @@ export async function createApp(
 }
 
 function configureAdmin(admin: NestFastifyApplication): void {
+  configureAdminPipeline(admin);
+  setupSwagger(admin);
+}
+
+/**
+ * What every admin request goes through: the one JSON parser, the global validation pipe and the
+ * one exception filter. Controller contract specs boot their controller with exactly this.
+ */
+export function configureAdminPipeline(admin: NestFastifyApplication): void {
   const fastify = admin.getHttpAdapter().getInstance();
   // JSON only: any other media type is answered 415 by Fastify before a handler runs.
   fastify.removeAllContentTypeParsers();
@@ -102,5 +111,4 @@ function configureAdmin(admin: NestFastifyApplication): void {
   // global filter too, so they take the same shape.
   admin.useGlobalPipes(createValidationPipe());
   admin.useGlobalFilters(new AllExceptionsFilter());
-  setupSwagger(admin);
 }

@@ -1,5 +1,5 @@
 // wrk runs and the ports the gateway benchmarks need, shared by bench/gateway and bench/ceiling.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -33,8 +33,11 @@ export async function waitForPort(port) {
   throw new Error(`nothing listens on ${port}`);
 }
 
-/** One wrk run on core 1 against `url` for `seconds`: req/s, p50 and p99 in ms, non-2xx count. */
-export function wrk(url, scenario, dir, seconds) {
+/**
+ * One wrk run on core 1 against `url` for `seconds`: req/s, p50 and p99 in ms, non-2xx count. Async,
+ * so the benchmark's own timers (RSS sampling) keep running meanwhile.
+ */
+export async function wrk(url, scenario, dir, seconds) {
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
   if (scenario === 'post') {
     const script = join(dir, 'post.lua');
@@ -45,9 +48,12 @@ export function wrk(url, scenario, dir, seconds) {
     args.push('-s', script);
   }
   const path = scenario === 'small' ? '/small' : scenario === 'post' ? '/post' : '/16k';
-  const out = spawnSync('taskset', ['-c', '1', 'wrk', ...args, url + path], {
-    encoding: 'utf8',
-  }).stdout;
+  const child = spawn('taskset', ['-c', '1', 'wrk', ...args, url + path], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+  await new Promise((resolve) => child.on('close', resolve));
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const ms = (label) => {
     const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);

@@ -20,7 +20,16 @@ const WILDCARD = '*';
 
 /** Splits `/a/b/` into `['a', 'b']`: empty segments (double or trailing slashes) are dropped. */
 export function splitPath(path: string): string[] {
-  return path.split('/').filter((segment) => segment.length > 0);
+  // By hand: the gateway splits every request's path, and split + filter makes two arrays.
+  const segments: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i === path.length || path.charCodeAt(i) === 47 /* '/' */) {
+      if (i > start) segments.push(path.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return segments;
 }
 
 /** Canonical form of a route path: leading slash, no trailing or doubled slashes. */

@@ -12,12 +12,35 @@ export function hostOf(req: IncomingMessage): string | null {
   if (typeof raw !== 'string') return null;
   // Node keeps the first of several Host headers; two Hosts are ambiguous, so none is trusted.
   let hosts = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2)
-    if (req.rawHeaders[i].toLowerCase() === 'host') hosts++;
+  const rawHeaders = req.rawHeaders;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    // Only four-letter names can be Host: the others are not lower-cased (a copy each).
+    const name = rawHeaders[i];
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host'))
+      hosts++;
+  }
   if (hosts !== 1) return null;
+  return normalizedHost(raw);
+}
+
+/** Host values repeat from request to request; their checked form is kept (a bounded cache). */
+const hostCache = new Map<string, string | null>();
+const HOST_CACHE_SIZE = 1024;
+
+function normalizedHost(raw: string): string | null {
+  const known = hostCache.get(raw);
+  if (known !== undefined) return known;
   const host = raw.toLowerCase().replace(/:\d{1,5}$/, '');
-  if (host.startsWith('[')) return host.endsWith(']') ? host : null;
-  return HOST.test(host) ? host : null;
+  const checked = host.startsWith('[')
+    ? host.endsWith(']')
+      ? host
+      : null
+    : HOST.test(host)
+      ? host
+      : null;
+  if (hostCache.size >= HOST_CACHE_SIZE) hostCache.clear();
+  hostCache.set(raw, checked);
+  return checked;
 }
 
 /**

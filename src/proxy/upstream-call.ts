@@ -34,6 +34,7 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
   statusCode = 0;
   clientGone = false;
   private abortUpstream: ((reason?: Error) => void) | null = null;
+  private resume: (() => void) | null = null;
   private settled = false;
 
   constructor(
@@ -75,12 +76,12 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
       setImmediate(uncork, socket);
     }
     res.writeHead(statusCode, this.hooks.head(this.context, statusCode, headers) as never);
-    res.on('drain', resume);
-    return !res.writableNeedDrain;
+    this.resume = resume;
+    return this.flowing(!res.writableNeedDrain);
   }
 
   onData(chunk: Buffer): boolean {
-    return this.res.write(chunk);
+    return this.flowing(this.res.write(chunk));
   }
 
   onComplete(): void {
@@ -90,6 +91,15 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
 
   onError(error: Error): void {
     this.finish(error);
+  }
+
+  /**
+   * Back-pressure: when the client's socket is full, undici pauses until it drains. The listener is
+   * added only then (most answers never fill it), and once.
+   */
+  private flowing(ok: boolean): boolean {
+    if (!ok && this.resume) this.res.once('drain', this.resume);
+    return ok;
   }
 
   private finish(error: Error | null): void {
