@@ -1,6 +1,7 @@
 // npm run bench — the gateway against its peers, in one run, alternating: nginx (Debian) is the
 // backend on core 1 with wrk; each proxy runs pinned to core 0: nginx as reverse proxy,
-// @fastify/http-proxy, fast-gateway, plain node:http + undici (the ceiling for one Node process) and
+// @fastify/http-proxy, fast-gateway, http-proxy-middleware, the shared node:http + undici yardstick
+// (../shared/bench/node-undici-ceiling.js, the ceiling for one Node process) and
 // Waypost, plus wrk straight at the backend. Scenarios: small GET, 1 KiB POST, 16 KiB response.
 // Three rounds; medians; a round whose direct-to-backend figure is > 25% below the best one seen
 // (the machine was busy) is measured again. Also: route lookup at 10,000 routes against 10.
@@ -34,6 +35,7 @@ async function main() {
   const peerPorts = {
     fastify: await freePort(),
     fastGateway: await freePort(),
+    hpm: await freePort(),
     undici: await freePort(),
     waypost: await freePort(),
   };
@@ -48,6 +50,10 @@ async function main() {
     ]),
     spawnPinned(0, join(root, 'bench/peers/fast-gateway.mjs'), [
       String(peerPorts.fastGateway),
+      upstream,
+    ]),
+    spawnPinned(0, join(root, 'bench/peers/http-proxy-middleware.mjs'), [
+      String(peerPorts.hpm),
       upstream,
     ]),
     startCeiling(0, peerPorts.undici, upstream, root),
@@ -69,6 +75,7 @@ async function main() {
       'nginx proxy': `http://127.0.0.1:${ports.proxyPort}`,
       '@fastify/http-proxy': `http://127.0.0.1:${peerPorts.fastify}`,
       'fast-gateway': `http://127.0.0.1:${peerPorts.fastGateway}`,
+      'http-proxy-middleware': `http://127.0.0.1:${peerPorts.hpm}`,
       'node:http + undici': `http://127.0.0.1:${peerPorts.undici}`,
       waypost: `http://127.0.0.1:${peerPorts.waypost}`,
     };
@@ -123,10 +130,13 @@ async function main() {
           `  ${name.padEnd(22)} ${med[name].rps.toFixed(0).padStart(7)} req/s  p50 ${med[name].p50.toFixed(2)} ms  p99 ${med[name].p99.toFixed(2)} ms${med[name].non2xx ? `  (${med[name].non2xx} non-2xx!)` : ''}`,
         );
       }
-      const nodePeers = ['@fastify/http-proxy', 'fast-gateway'];
+      const nodePeers = ['@fastify/http-proxy', 'fast-gateway', 'http-proxy-middleware'];
       const fastest = nodePeers.reduce((a, b) => (med[a].rps >= med[b].rps ? a : b));
       lines.push(
         `  waypost / fastest Node peer (${fastest}): ${(med.waypost.rps / med[fastest].rps).toFixed(2)}x; waypost / node:http+undici ceiling: ${(med.waypost.rps / med['node:http + undici'].rps).toFixed(2)}x; p99 waypost ${med.waypost.p99.toFixed(2)} ms vs ${fastest} ${med[fastest].p99.toFixed(2)} ms`,
+      );
+      lines.push(
+        `  waypost / http-proxy-middleware: ${(med.waypost.rps / med['http-proxy-middleware'].rps).toFixed(2)}x`,
       );
     }
     lines.push('\n' + routeLookup());

@@ -63,7 +63,11 @@ function summarize(profile) {
       .slice(0, n)
       .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
   void interval;
-  return { total, functions: top(byFunction, Number(process.env.BENCH_TOP ?? 25)), places: top(byPlace, 12) };
+  return {
+    total,
+    functions: top(byFunction, Number(process.env.BENCH_TOP ?? 25)),
+    places: top(byPlace, 12),
+  };
 }
 
 async function main() {

@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import { Test } from '@nestjs/testing';
+import { namespacesFor } from '../config/config.namespaces';
+import { parseSettings } from '../config/settings.schema';
+import { GATEWAY_EVENTS } from '../model/events';
+import { InstanceInput } from './lifecycle/instance-lifecycle';
+import { RegistryService } from './registry.service';
+import { MemoryRegistryStore } from './store/memory.store';
+import { REGISTRY_STORE } from './store/registry-store';
+
+const input = (overrides: Partial<InstanceInput> = {}): InstanceInput => ({
+  serviceType: 'users',
+  host: '127.0.0.1',
+  port: 3000,
+  url: 'http://127.0.0.1:3000',
+  healthCheck: { type: 'http', path: '/health', interval: null, timeout: null, ttl: null },
+  metadata: {},
+  tags: [],
+  version: null,
+  zone: null,
+  weight: 1,
+  origin: 'service',
+  ...overrides,
+});
+const pass = { kind: 'probe' as const, outcome: { ok: true, responseTimeMs: 3, error: null } };
+const fail = {
+  kind: 'probe' as const,
+  outcome: { ok: false, responseTimeMs: 9, error: 'HTTP 500' },
+};
+
+/** The registry with its real store (memory) and event bus: what it commits and what it announces. */
+describe(RegistryService.name, () => {
+  let registry: RegistryService;
+  let store: MemoryRegistryStore;
+  let events: EventEmitter2;
+  let seen: { name: string; payload: Record<string, unknown> }[];
+
+  beforeEach(async () => {
+    const settings = parseSettings({
+      env: {
+        STORE: 'memory',
+        DATA_DIR: '/nonexistent',
+        UNHEALTHY_THRESHOLD: '2',
+        DEREGISTER_AFTER: '1s',
+      },
+      file: {},
+    });
+    store = new MemoryRegistryStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          skipProcessEnv: true,
+          load: namespacesFor(settings),
+        }),
+        EventEmitterModule.forRoot(),
+      ],
+      providers: [RegistryService, { provide: REGISTRY_STORE, useValue: store }],
+    }).compile();
+    await moduleRef.init();
+    registry = moduleRef.get(RegistryService);
+    events = moduleRef.get(EventEmitter2);
+    seen = [];
+    events.onAny((name, payload) => seen.push({ name: String(name), payload }));
+  });
+
+  const names = () => seen.map((e) => e.name);
+  const stored = (id: string) => store.load().instances.find((i) => i.id === id);
+
+  it('announces a registration once, and a re-registration as an update of the same id', () => {
+    const { instance } = registry.register(input(), []);
+    expect(names()).toEqual(['instance.registered']);
+    expect(seen[0].payload).toMatchObject({ reason: 'registration' });
+    seen = [];
+    const again = registry.register(input({ tags: ['v2'] }), []);
+    expect(again.instance.id).toBe(instance.id);
+    expect(names()).toEqual(['instance.updated']);
+    expect(seen[0].payload).toMatchObject({ reason: 'registration', statusChange: null });
+  });
+
+  it('keeps a passed check that changes no status in memory: announced as a check, not stored', () => {
+    const { instance } = registry.register(input(), []);
+    registry.applyCheck(instance.id, pass);
+    seen = [];
+    const slower = { kind: 'probe' as const, outcome: { ...pass.outcome, responseTimeMs: 7 } };
+    const after = registry.applyCheck(instance.id, slower);
+    expect(names()).toEqual(['healthCheckPassed']);
+    expect(after?.responseTimeMs).toBe(7);
+    expect(registry.getInstance(instance.id)).toBe(after);
+    // The store holds the record of the last durable change: UNKNOWN -> UP, at 3 ms.
+    expect(stored(instance.id)).toMatchObject({ status: 'UP', responseTimeMs: 3 });
+  });
+
+  it('stores and announces a status change once, with its reason', () => {
+    const { instance } = registry.register(input(), []);
+    registry.applyCheck(instance.id, pass);
+    seen = [];
+    registry.applyCheck(instance.id, fail);
+    registry.applyCheck(instance.id, fail);
+    expect(names()).toEqual([
+      'healthCheckFailed',
+      'instance.updated',
+      'instanceStatusChanged',
+      'healthCheckFailed',
+    ]);
+    expect(seen[2].payload).toMatchObject({ from: 'UP', to: 'DOWN', reason: 'check' });
+    expect(stored(instance.id)?.status).toBe('DOWN');
+  });
+
+  it("takes the gateway's failed traffic as failures with reason traffic", () => {
+    const { instance } = registry.register(input(), []);
+    registry.applyCheck(instance.id, pass);
+    seen = [];
+    for (let i = 0; i < 2; i++)
+      events.emit(GATEWAY_EVENTS.upstreamFailed, {
+        instanceId: instance.id,
+        error: 'ECONNREFUSED',
+      });
+    const change = seen.find((e) => e.name === 'instanceStatusChanged');
+    expect(change?.payload).toMatchObject({ to: 'DOWN', reason: 'traffic' });
+    expect(registry.getInstance(instance.id).lastError).toBe('live traffic: ECONNREFUSED');
+  });
+
+  it('answers a heartbeat with the state after it, announced once', () => {
+    const ttl = { type: 'ttl' as const, path: '/health', interval: null, timeout: null, ttl: 1000 };
+    const { instance } = registry.register(input({ healthCheck: ttl }), []);
+    registry.applyCheck(instance.id, { kind: 'ttl' });
+    expect(registry.getInstance(instance.id).status).toBe('DOWN');
+    seen = [];
+    const answered = registry.heartbeat(instance.id);
+    expect(answered.status).toBe('UP');
+    expect(registry.getInstance(instance.id)).toBe(answered);
+    expect(names()).toEqual(['instance.updated', 'instanceStatusChanged']);
+    expect(seen[1].payload).toMatchObject({ from: 'DOWN', to: 'UP', reason: 'heartbeat' });
+  });
+
+  it('removes instances DOWN for DEREGISTER_AFTER, with reason deregister_after', () => {
+    const { instance } = registry.register(input(), []);
+    registry.applyCheck(instance.id, fail);
+    registry.applyCheck(instance.id, fail);
+    seen = [];
+    expect(registry.deregisterLongDown(Date.now() + 500)).toBe(0);
+    expect(registry.deregisterLongDown(Date.now() + 1_000)).toBe(1);
+    expect(names()).toEqual(['instance.removed']);
+    expect(seen[0].payload).toMatchObject({ reason: 'deregister_after' });
+    expect(registry.instancesById(instance.id)).toBeUndefined();
+  });
+
+  it('changes nothing and announces nothing when the store refuses the commit', () => {
+    const { instance } = registry.register(input(), []);
+    store.close();
+    seen = [];
+    expect(() =>
+      registry.register(input({ port: 3001, url: 'http://127.0.0.1:3001' }), []),
+    ).toThrow();
+    expect(() => registry.patchInstance(instance.id, { status: 'MAINTENANCE' })).toThrow();
+    expect(registry.instancesOf('users')).toHaveLength(1);
+    expect(registry.getInstance(instance.id).status).toBe('UNKNOWN');
+    expect(seen).toEqual([]);
+  });
+});
