@@ -37,6 +37,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   private readonly running = new Map<string, { recheck: boolean }>();
   private armedFor: number | null = null;
   private stopped = false;
+  private pumpQueued = false;
 
   constructor(
     private readonly registry: RegistryService,
@@ -70,7 +71,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   @OnEvent(REGISTRY_EVENTS.instanceRegistered)
   onRegistered({ instance }: InstanceEvent): void {
     this.scheduleFirst(instance);
-    this.pump();
+    this.pumpSoon();
   }
 
   @OnEvent(REGISTRY_EVENTS.instanceRemoved)
@@ -98,7 +99,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       case 'keep':
         return;
     }
-    this.pump();
+    this.pumpSoon();
   }
 
   private scheduleFirst(instance: InstanceRecord): void {
@@ -115,6 +116,20 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
         ? this.settings.downIntervalMs
         : (instance.healthCheck.interval ?? this.settings.intervalMs);
     this.queue.schedule(instance.id, nextDue(Date.now(), interval, phaseOf(instance.id, interval)));
+  }
+
+  /**
+   * The pump, at the end of this turn: listeners of the registry's announcements only move the queue
+   * and never start a check from inside the registry's own change (a due ttl check would write to
+   * it again). Several changes in one turn share one pump.
+   */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
   /** Starts every due check the concurrency allows, then arms the one timer for the next due time. */

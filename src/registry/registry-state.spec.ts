@@ -61,4 +61,22 @@ describe(RegistryState.name, () => {
     state.apply([{ op: 'deleteInstance', id: 'a' }]);
     expect(state.instanceLike({ ...base, serviceType: 'cart' })).toBeUndefined();
   });
+
+  it("counts each service type's instances by status, service types sorted", () => {
+    const state = new RegistryState();
+    const instance = (id: string, serviceType: string, status: string) =>
+      ({ id, serviceType, status, url: `http://h/${id}`, origin: 'service' }) as InstanceRecord;
+    state.apply(
+      [
+        instance('1', 'shop', 'UP'),
+        instance('2', 'shop', 'DOWN'),
+        instance('3', 'shop', 'UP'),
+        instance('4', 'cart', 'MAINTENANCE'),
+      ].map((i) => ({ op: 'putInstance' as const, instance: i })),
+    );
+    expect([...state.statusCounts()]).toEqual([
+      ['cart', { UNKNOWN: 0, UP: 0, DOWN: 0, MAINTENANCE: 1, total: 1 }],
+      ['shop', { UNKNOWN: 0, UP: 2, DOWN: 1, MAINTENANCE: 0, total: 3 }],
+    ]);
+  });
 });

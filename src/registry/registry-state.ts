@@ -1,4 +1,4 @@
-import { InstanceRecord } from '../model/instance';
+import { countByStatus, InstanceRecord, StatusCounts } from '../model/instance';
 import { routeKey, RouteRecord } from '../model/route';
 import { StoreChange } from './store/registry-store';
 
@@ -40,6 +40,17 @@ export class RegistryState {
           break;
       }
     }
+  }
+
+  serviceTypes(): string[] {
+    return [...this.byType.keys()].sort();
+  }
+
+  /** Every service type, sorted, with how many of its instances are in each status. */
+  statusCounts(): Map<string, StatusCounts> {
+    return new Map(
+      this.serviceTypes().map((type) => [type, countByStatus(this.byType.get(type)!.values())]),
+    );
   }
 
   instancesOf(serviceType: string): InstanceRecord[] {

@@ -8,7 +8,7 @@ import { AppError } from '../common/errors/app-error';
 import { healthConfig, proxyConfig } from '../config/config.namespaces';
 import { ChangeReason, GATEWAY_EVENTS, UpstreamFailedEvent } from '../model/events';
 import { CheckReport } from '../model/health';
-import { countByStatus, InstanceRecord, StatusCounts, toInstanceView } from '../model/instance';
+import { InstanceRecord, StatusCounts, toInstanceView } from '../model/instance';
 import { routeKey, RouteRecord, RouteSpec } from '../model/route';
 import { routesOverlap } from '../model/route-pattern';
 import { ChangeAnnouncer } from './change-announcer';
@@ -236,17 +236,12 @@ export class RegistryService
   }
 
   serviceTypes(): string[] {
-    return [...this.state.byType.keys()].sort();
+    return this.state.serviceTypes();
   }
 
   /** Every service type with how many of its instances are in each status. */
   statusCounts(): Map<string, StatusCounts> {
-    return new Map(
-      this.serviceTypes().map((type) => [
-        type,
-        countByStatus(this.state.byType.get(type)!.values()),
-      ]),
-    );
+    return this.state.statusCounts();
   }
 
   /** Every route: the config file's (never stored, never removable) first, then registered ones. */

@@ -1,20 +1,38 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { INSTANCE_STATUSES } from '../../model/instance';
-import { HealthCheckDto } from './health-check.dto';
+import {
+  CHECK_TYPES,
+  CheckType,
+  HealthCheckSpec,
+  INSTANCE_STATUSES,
+  InstanceStatus,
+  InstanceView,
+} from '../../model/instance';
 
-/** Swagger shape of an instance as every read returns it (never with a token or its hash). */
-export class InstanceResponseDto {
+/** Swagger shape of an instance's check as it is kept (defaults applied, durations in ms). */
+export class HealthCheckResponseDto implements HealthCheckSpec {
+  @ApiProperty({ enum: CHECK_TYPES }) type!: CheckType;
+  @ApiProperty({ example: '/health' }) path!: string;
+  @ApiProperty({ nullable: true, type: Number }) interval!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) timeout!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) ttl!: number | null;
+}
+
+/**
+ * Swagger shape of an instance as every read returns it (never with a token or its hash). It
+ * implements the model's InstanceView, so the documented shape and the answered one cannot drift.
+ */
+export class InstanceResponseDto implements InstanceView {
   @ApiProperty({ example: '4f5a0f6e-2f1c-4d4b-9a57-7d1f1d7a9e0b' }) id!: string;
   @ApiProperty({ example: 'user-service' }) serviceType!: string;
   @ApiProperty({ example: '10.0.0.7' }) host!: string;
   @ApiProperty({ example: 3000 }) port!: number;
   @ApiProperty({ example: 'http://10.0.0.7:3000' }) url!: string;
-  @ApiProperty({ enum: INSTANCE_STATUSES }) status!: string;
+  @ApiProperty({ enum: INSTANCE_STATUSES }) status!: InstanceStatus;
   @ApiProperty({
-    type: HealthCheckDto,
+    type: HealthCheckResponseDto,
     description: 'Durations in milliseconds; null means the default',
   })
-  healthCheck!: HealthCheckDto;
+  healthCheck!: HealthCheckResponseDto;
   @ApiProperty({ example: { commit: 'a1b2c3' } }) metadata!: Record<string, string>;
   @ApiProperty({ example: ['blue'] }) tags!: string[];
   @ApiProperty({ nullable: true, type: String }) version!: string | null;
