@@ -4,7 +4,9 @@
 // proxy, then BENCH_ROUNDS (default 8) rounds of BENCH_SECONDS (default 5) in which the proxies take
 // turns (the order rotates each round). Reports, per scenario, the median of the same-round ratios
 // with their range, the p99 ratio, and each proxy's RSS sampled under load. BENCH_BEFORE=DIR adds
-// another build of Waypost (DIR holds its dist/main.js) to the same rounds, for a before/after.
+// another build of Waypost (DIR holds its dist/main.js) to the same rounds, for a before/after;
+// BENCH_NODE_OPTIONS gives Node flags to the measured Waypost only (BENCH_BEFORE=. then compares
+// the same build with and without them).
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +52,9 @@ async function main() {
   };
   const startWaypost = (name, distDir) =>
     spawnPinned(0, join(distDir, 'main.js'), [], {
+      ...(name === 'waypost' && process.env.BENCH_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }
+        : {}),
       CONFIG_FILE: configFile,
       STORE: 'memory',
       DATA_DIR: join(dir, `data-${name}`),

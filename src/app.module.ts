@@ -1,8 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module';
-import { namespacesFor } from './config/config.namespaces';
+import { configModuleFor } from './config/config.namespaces';
 import { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
 import { HealthMonitorModule } from './health-monitor/health-monitor.module';
@@ -17,12 +16,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          skipProcessEnv: true,
-          load: namespacesFor(settings),
-        }),
+        configModuleFor(settings),
         EventEmitterModule.forRoot(),
         AuthModule,
         RegistryModule,

@@ -1,4 +1,7 @@
-/** Request bodies for the tests, each a small default with overrides. */
+import type { InstanceRecord } from '../src/model/instance';
+import { InstanceInput, registeredRecord } from '../src/registry/lifecycle/instance-lifecycle';
+
+/** Request bodies and records for the tests, each a small default with overrides. */
 
 export function aRegistration(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -24,4 +27,32 @@ export function aServiceRegistration(
     routes: [{ method: 'GET', path: '/api/comments/*', permission: 'comments:read' }],
     ...overrides,
   };
+}
+
+/** What a registration brings to the registry (the lifecycle's InstanceInput), with overrides. */
+export function anInstanceInput(overrides: Partial<InstanceInput> = {}): InstanceInput {
+  return {
+    serviceType: 'users',
+    host: '127.0.0.1',
+    port: 3000,
+    url: 'http://127.0.0.1:3000',
+    healthCheck: { type: 'http', path: '/health', interval: null, timeout: null, ttl: null },
+    metadata: {},
+    tags: [],
+    version: null,
+    zone: null,
+    weight: 1,
+    origin: 'service',
+    ...overrides,
+  };
+}
+
+/** A freshly registered instance record (UNKNOWN, never checked), with overrides. */
+export function anInstanceRecord(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  const record = registeredRecord(
+    anInstanceInput(),
+    { id: 'i1', tokenHash: 'hash', now: '2026-11-23T08:00:00.000Z' },
+    undefined,
+  );
+  return { ...record, ...overrides };
 }

@@ -1,4 +1,5 @@
-import { ConfigFactory, registerAs } from '@nestjs/config';
+import { DynamicModule } from '@nestjs/common';
+import { ConfigFactory, ConfigModule, registerAs } from '@nestjs/config';
 import {
   AuthSettings,
   HealthSettings,
@@ -32,4 +33,14 @@ export function namespacesFor(settings: Settings): ConfigFactory[] {
     registerAs('health', () => settings.health),
     registerAs('proxy', () => settings.proxy),
   ];
+}
+
+/** The global ConfigModule of one app, holding its validated settings and nothing from the process. */
+export function configModuleFor(settings: Settings): Promise<DynamicModule> {
+  return ConfigModule.forRoot({
+    isGlobal: true,
+    ignoreEnvFile: true,
+    skipProcessEnv: true,
+    load: namespacesFor(settings),
+  });
 }

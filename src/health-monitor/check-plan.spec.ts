@@ -1,26 +1,10 @@
 import type { ChangeReason, InstanceUpdatedEvent, StatusChange } from '../model/events';
 import type { InstanceRecord } from '../model/instance';
-import { registeredRecord } from '../registry/lifecycle/instance-lifecycle';
+import { anInstanceRecord } from '../../test/factories';
 import { planAfterChange, ttlDeadline } from './check-plan';
 
 const NOW = '2026-11-23T08:00:00.000Z';
-const base = registeredRecord(
-  {
-    serviceType: 'users',
-    host: '127.0.0.1',
-    port: 3000,
-    url: 'http://127.0.0.1:3000',
-    healthCheck: { type: 'http', path: '/health', interval: null, timeout: null, ttl: null },
-    metadata: {},
-    tags: [],
-    version: null,
-    zone: null,
-    weight: 1,
-    origin: 'service',
-  },
-  { id: 'i1', tokenHash: 'h', now: NOW },
-  undefined,
-);
+const base = anInstanceRecord();
 const ttl = { ...base.healthCheck, type: 'ttl' as const, ttl: 5000 };
 
 function change(

@@ -1,3 +1,4 @@
+import { anInstanceRecord } from '../../test/factories';
 import { AppError } from '../common/errors/app-error';
 import { RouteRecord } from '../model/route';
 import { toRouteSpec } from '../model/route-spec';
@@ -9,7 +10,6 @@ import {
   REGISTRATION_KEY,
 } from '../../test/helpers/controller-harness';
 import { CompatController } from './compat.controller';
-import { registeredRecord } from './lifecycle/instance-lifecycle';
 import { RegistryService } from './registry.service';
 
 const NOW = '2026-11-23T08:00:00.000Z';
@@ -111,23 +111,13 @@ describe(CompatController.name, () => {
   });
 
   it('POST /internal/register-service answers the id, the token and the routes', async () => {
-    const instance = registeredRecord(
-      {
-        serviceType: 'sagjan',
-        host: '127.0.0.1',
-        port: 7812,
-        url: 'http://127.0.0.1:7812',
-        healthCheck: { type: 'http', path: '/health', interval: null, timeout: null, ttl: null },
-        metadata: {},
-        tags: [],
-        version: null,
-        zone: null,
-        weight: 1,
-        origin: 'internal',
-      },
-      { id: 'i1', tokenHash: 'h', now: NOW },
-      undefined,
-    );
+    const instance = anInstanceRecord({
+      serviceType: 'sagjan',
+      port: 7812,
+      url: 'http://127.0.0.1:7812',
+      origin: 'internal',
+    });
+
     registry.register.mockReturnValue({ instance, token: 'the-token', routes: [] });
     const response = await api.request('POST', '/internal/register-service', {
       body: { service: 'sagjan', url: 'http://127.0.0.1:7812', health_endpoint: '/healthz' },

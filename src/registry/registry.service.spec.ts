@@ -1,29 +1,15 @@
 import 'reflect-metadata';
-import { ConfigModule } from '@nestjs/config';
+import { anInstanceInput } from '../../test/factories';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
-import { namespacesFor } from '../config/config.namespaces';
+import { configModuleFor } from '../config/config.namespaces';
 import { parseSettings } from '../config/settings.schema';
 import { GATEWAY_EVENTS } from '../model/events';
-import { InstanceInput } from './lifecycle/instance-lifecycle';
 import { RegistryService } from './registry.service';
 import { MemoryRegistryStore } from './store/memory.store';
 import { REGISTRY_STORE } from './store/registry-store';
 
-const input = (overrides: Partial<InstanceInput> = {}): InstanceInput => ({
-  serviceType: 'users',
-  host: '127.0.0.1',
-  port: 3000,
-  url: 'http://127.0.0.1:3000',
-  healthCheck: { type: 'http', path: '/health', interval: null, timeout: null, ttl: null },
-  metadata: {},
-  tags: [],
-  version: null,
-  zone: null,
-  weight: 1,
-  origin: 'service',
-  ...overrides,
-});
+const input = anInstanceInput;
 const pass = { kind: 'probe' as const, outcome: { ok: true, responseTimeMs: 3, error: null } };
 const fail = {
   kind: 'probe' as const,
@@ -49,15 +35,7 @@ describe(RegistryService.name, () => {
     });
     store = new MemoryRegistryStore();
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          ignoreEnvFile: true,
-          skipProcessEnv: true,
-          load: namespacesFor(settings),
-        }),
-        EventEmitterModule.forRoot(),
-      ],
+      imports: [configModuleFor(settings), EventEmitterModule.forRoot()],
       providers: [RegistryService, { provide: REGISTRY_STORE, useValue: store }],
     }).compile();
     await moduleRef.init();

@@ -1,3 +1,4 @@
+import { anInstanceRecord } from '../../test/factories';
 import { INSTANCE_CREDENTIALS_VERIFIER } from '../auth/auth.constants';
 import { InstanceGuard } from '../auth/guards/instance.guard';
 import { AppError } from '../common/errors/app-error';
@@ -9,30 +10,18 @@ import {
   bootController,
   REGISTRATION_KEY,
 } from '../../test/helpers/controller-harness';
-import { registeredRecord } from './lifecycle/instance-lifecycle';
 import { RegistryService } from './registry.service';
 import { ServicesController } from './services.controller';
 
 const NOW = '2026-11-23T08:00:00.000Z';
 const ID = '4f5a0f6e-2f1c-4d4b-9a57-7d1f1d7a9e0b';
 const TOKEN = 'instance-token-of-forty-three-characters-xx';
-const instance: InstanceRecord = registeredRecord(
-  {
-    serviceType: 'users',
-    host: '10.0.0.7',
-    port: 3000,
-    url: 'http://10.0.0.7:3000',
-    healthCheck: { type: 'http', path: '/health', interval: null, timeout: null, ttl: null },
-    metadata: {},
-    tags: [],
-    version: null,
-    zone: null,
-    weight: 1,
-    origin: 'service',
-  },
-  { id: ID, tokenHash: 'hash', now: NOW },
-  undefined,
-);
+const instance: InstanceRecord = anInstanceRecord({
+  id: ID,
+  serviceType: 'users',
+  host: '10.0.0.7',
+  url: 'http://10.0.0.7:3000',
+});
 const view = toInstanceView(instance);
 
 /** Contract of the native registry API: real pipe, filter and guards; the registry faked. */

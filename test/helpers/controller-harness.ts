@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Provider, Type } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureAdminPipeline } from '../../src/app.factory';
 import { AuthModule } from '../../src/auth/auth.module';
-import { namespacesFor } from '../../src/config/config.namespaces';
+import { configModuleFor } from '../../src/config/config.namespaces';
 import { parseSettings } from '../../src/config/settings.schema';
 
 export const REGISTRATION_KEY = 'contract-registration-key-0123456789';
@@ -47,15 +46,7 @@ export async function bootController(
     file: {},
   });
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot({
-        isGlobal: true,
-        ignoreEnvFile: true,
-        skipProcessEnv: true,
-        load: namespacesFor(settings),
-      }),
-      AuthModule,
-    ],
+    imports: [configModuleFor(settings), AuthModule],
     controllers: [controller],
     providers: fakes,
   }).compile();

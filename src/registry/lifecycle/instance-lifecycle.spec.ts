@@ -1,7 +1,7 @@
+import { anInstanceInput, anInstanceRecord } from '../../../test/factories';
 import type { CheckReport } from '../../model/health';
 import { DEFAULT_TTL_MS, InstanceRecord } from '../../model/instance';
 import {
-  InstanceInput,
   LifecycleEvent,
   nextStep,
   registeredRecord,
@@ -21,29 +21,9 @@ const fail: LifecycleEvent = {
 };
 const report = (r: CheckReport): LifecycleEvent => ({ type: 'report', report: r });
 
-function input(overrides: Partial<InstanceInput> = {}): InstanceInput {
-  return {
-    serviceType: 'users',
-    host: '127.0.0.1',
-    port: 3000,
-    url: 'http://127.0.0.1:3000',
-    healthCheck: { type: 'http', path: '/health', interval: null, timeout: null, ttl: null },
-    metadata: {},
-    tags: [],
-    version: null,
-    zone: null,
-    weight: 1,
-    origin: 'service',
-    ...overrides,
-  };
-}
+const input = anInstanceInput;
 
-function record(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
-  return {
-    ...registeredRecord(input(), { id: 'i1', tokenHash: 'h', now: NOW }, undefined),
-    ...overrides,
-  };
-}
+const record = anInstanceRecord;
 
 const ttlCheck = {
   type: 'ttl' as const,
