@@ -22,5 +22,6 @@ export function guardBody(req: IncomingMessage): void {
   // No callback: node:http's own 'timeout' handler destroys a socket nobody else handles, and a
   // callback would add one more listener to a kept-alive socket with every request.
   req.socket.setTimeout(BODY_IDLE_MS);
-  req.once('end', stopBodyTimer);
+  // `on`, not `once`: the request ends once anyway, and `once` allocates a wrapper per request.
+  req.on('end', stopBodyTimer);
 }

@@ -197,26 +197,42 @@ export class RouteTable<P = undefined> {
   }
 
   private lookup(root: TrieNode<P>, segments: string[], method: string): RouteMatch<P> | null {
-    let best: Entry<P> | null = null;
-    const consider = (node: TrieNode<P>, depth: number) => {
-      const remaining = segments.length - depth;
-      for (const entry of node.entries) {
-        const fits =
-          entry.tail === 'prefix' || (entry.tail === 'rest' ? remaining >= 1 : remaining === 0);
-        if (!fits) continue;
-        if (entry.route.methods !== null && !entry.route.methods.includes(method)) continue;
-        if (best === null || better(entry, best, method)) best = entry;
-      }
-    };
-    // Depth-first over literal and wildcard branches; depth is bounded by the path's segments.
-    const walk = (node: TrieNode<P>, depth: number) => {
-      consider(node, depth);
-      if (depth === segments.length) return;
-      const literal = node.literal?.get(segments[depth]);
-      if (literal) walk(literal, depth + 1);
-      if (node.wildcard) walk(node.wildcard, depth + 1);
-    };
-    walk(root, 0);
-    return best;
+    return walk(root, segments, 0, method, null);
   }
+}
+
+/**
+ * Depth-first over literal and wildcard branches, bounded by the path's segments; answers the best
+ * entry found so far. Plain functions, not closures: a lookup runs per request and allocates nothing.
+ */
+function walk<P>(
+  node: TrieNode<P>,
+  segments: string[],
+  depth: number,
+  method: string,
+  best: Entry<P> | null,
+): Entry<P> | null {
+  best = bestAt(node, segments.length - depth, method, best);
+  if (depth === segments.length) return best;
+  const literal = node.literal?.get(segments[depth]);
+  if (literal) best = walk(literal, segments, depth + 1, method, best);
+  if (node.wildcard) best = walk(node.wildcard, segments, depth + 1, method, best);
+  return best;
+}
+
+/** The better of `best` and the entries of `node` that fit with `remaining` segments left. */
+function bestAt<P>(
+  node: TrieNode<P>,
+  remaining: number,
+  method: string,
+  best: Entry<P> | null,
+): Entry<P> | null {
+  for (const entry of node.entries) {
+    const fits =
+      entry.tail === 'prefix' || (entry.tail === 'rest' ? remaining >= 1 : remaining === 0);
+    if (!fits) continue;
+    if (entry.route.methods !== null && !entry.route.methods.includes(method)) continue;
+    if (best === null || better(entry, best, method)) best = entry;
+  }
+  return best;
 }
