@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
@@ -30,7 +24,6 @@ const SWEEP_INTERVAL = 'deregister-after';
  */
 @Injectable()
 export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(CheckScheduler.name);
   private readonly queue = new DueQueue();
   private readonly http: HttpProbe;
   /** Instances with a check in flight, and whether something asked for a new check meanwhile. */

@@ -23,6 +23,12 @@ export function hostOf(req: IncomingMessage): string | null {
   return normalizedHost(raw);
 }
 
+/** A lower-case host without port: a bracketed IPv6 literal or a name of letters, digits, dots and dashes. */
+function checkHost(host: string): string | null {
+  if (host.startsWith('[')) return host.endsWith(']') ? host : null;
+  return HOST.test(host) ? host : null;
+}
+
 /** Host values repeat from request to request; their checked form is kept (a bounded cache). */
 const hostCache = new Map<string, string | null>();
 const HOST_CACHE_SIZE = 1024;
@@ -30,14 +36,7 @@ const HOST_CACHE_SIZE = 1024;
 function normalizedHost(raw: string): string | null {
   const known = hostCache.get(raw);
   if (known !== undefined) return known;
-  const host = raw.toLowerCase().replace(/:\d{1,5}$/, '');
-  const checked = host.startsWith('[')
-    ? host.endsWith(']')
-      ? host
-      : null
-    : HOST.test(host)
-      ? host
-      : null;
+  const checked = checkHost(raw.toLowerCase().replace(/:\d{1,5}$/, ''));
   if (hostCache.size >= HOST_CACHE_SIZE) hostCache.clear();
   hostCache.set(raw, checked);
   return checked;

@@ -19,7 +19,7 @@ import type { RouteRecord } from '../model/route';
  * reason, and a status change logged once. Only the registry holds one.
  */
 export class ChangeAnnouncer {
-  readonly logger = new Logger('RegistryService');
+  private readonly logger = new Logger(ChangeAnnouncer.name);
 
   constructor(private readonly events: EventEmitter2) {}
 

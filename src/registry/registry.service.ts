@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
@@ -50,6 +50,7 @@ const NO_SUCH_TOKEN = hashSecret(generateSecret());
 export class RegistryService
   implements OnModuleInit, OnApplicationShutdown, InstanceCredentialsVerifier
 {
+  private readonly logger = new Logger(RegistryService.name);
   private readonly state = new RegistryState();
   private readonly discovery = new DiscoveryCache();
   private readonly announce: ChangeAnnouncer;
@@ -84,12 +85,12 @@ export class RegistryService
     ]);
     for (const route of snapshot.routes) {
       if (this.proxy.routes.some((configRoute) => routesOverlap(route, configRoute))) {
-        this.announce.logger.warn(
+        this.logger.warn(
           `stored route ${routeKey(route)} overlaps a configured route; the configured one wins`,
         );
       }
     }
-    this.announce.logger.log(
+    this.logger.log(
       `loaded ${snapshot.instances.length} instances and ${snapshot.routes.length} routes`,
     );
   }
