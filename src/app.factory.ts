@@ -3,19 +3,18 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
+import {
+  ADMIN_BODY_LIMIT,
+  ADMIN_HEADERS_TIMEOUT_MS,
+  ADMIN_IDLE_SOCKET_MS,
+  ADMIN_REQUEST_TIMEOUT_MS,
+} from './common/admin-limits';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation';
 import { LogLevel, Settings } from './config/settings';
 import { setupSwagger } from './swagger';
 import { GatewayServer } from './proxy/gateway.server';
-
-/** The admin API takes small JSON documents; anything larger is refused before it is read whole. */
-export const ADMIN_BODY_LIMIT = 64 * 1024;
-/** Slow clients are cut off: headers within 10 s, a whole request within 15 s, no socket idle 30 s. */
-const ADMIN_HEADERS_TIMEOUT_MS = 10_000;
-const ADMIN_REQUEST_TIMEOUT_MS = 15_000;
-const ADMIN_IDLE_SOCKET_MS = 30_000;
 
 const LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   error: ['fatal', 'error'],

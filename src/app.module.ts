@@ -8,6 +8,7 @@ import { HealthMonitorModule } from './health-monitor/health-monitor.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RegistryModule } from './registry/registry.module';
+import { WatchModule } from './watch/watch.module';
 
 /** Imports the feature modules, bound to one app's validated settings. */
 @Module({})
@@ -24,6 +25,7 @@ export class AppModule {
         HealthModule.forRoot({ shutdownDelayMs: settings.server.shutdownDelayMs }),
         ProxyModule,
         MetricsModule,
+        WatchModule,
       ],
     };
   }

@@ -142,6 +142,7 @@ export const SETTINGS = {
   ),
   concurrency: setting('HEALTH_CHECK_CONCURRENCY', 64, integer(1, 10_000)),
   proxyTimeout: setting('PROXY_TIMEOUT', 30_000, duration(1, HOUR)),
+  maxWatchers: setting('MAX_WATCHERS', 10_000, integer(0, 1_000_000)),
 };
 
 /** Top-level keys of the config file besides the settings above. */
@@ -224,6 +225,7 @@ export function parseSettings(sources: SettingsSources): Settings {
       logLevel: v.logLevel,
       zone: v.zone,
       shutdownDelayMs: v.shutdownDelay,
+      maxWatchers: v.maxWatchers,
     },
     auth: {
       registrationKey: v.registrationKey,

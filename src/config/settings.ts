@@ -12,6 +12,8 @@ export interface ServerSettings {
   zone: string | null;
   /** On SIGTERM, how long readiness reports shutting_down before listeners close. */
   shutdownDelayMs: number;
+  /** Open watch streams at most; one more gets 503. */
+  maxWatchers: number;
 }
 
 export interface AuthSettings {

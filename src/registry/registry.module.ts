@@ -21,6 +21,7 @@ import { REGISTRY_STORE } from './store/registry-store';
     { provide: INSTANCE_CREDENTIALS_VERIFIER, useExisting: RegistryService },
     InstanceGuard,
   ],
-  exports: [RegistryService, REGISTRY_STORE],
+  // The verifier goes along: the instance guard of other modules' controllers (watch) needs it.
+  exports: [RegistryService, REGISTRY_STORE, INSTANCE_CREDENTIALS_VERIFIER],
 })
 export class RegistryModule {}

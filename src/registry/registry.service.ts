@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +19,7 @@ import { InstanceRecord, StatusCounts, toInstanceView } from '../model/instance'
 import { routeKey, RouteRecord, RouteSpec } from '../model/route';
 import { routesOverlap } from '../model/route-pattern';
 import { ChangeAnnouncer } from './change-announcer';
+import { ChangeFeed } from './change-feed';
 import { DiscoveryCache } from './discovery-cache';
 import { InstanceFilter, matchesFilter } from './instance-filter';
 import {
@@ -48,12 +56,18 @@ const NO_SUCH_TOKEN = hashSecret(generateSecret());
  */
 @Injectable()
 export class RegistryService
-  implements OnModuleInit, OnApplicationShutdown, InstanceCredentialsVerifier
+  implements
+    OnModuleInit,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown,
+    InstanceCredentialsVerifier
 {
   private readonly logger = new Logger(RegistryService.name);
   private readonly state = new RegistryState();
   private readonly discovery = new DiscoveryCache();
   private readonly announce: ChangeAnnouncer;
+  /** The change log's index and per-service subscriptions; loaded from the store at start. */
+  private feed = new ChangeFeed();
   /**
    * The config file's routes as records, built once: the gateway keeps per-route state (rate-limit
    * windows, circuit breakers) by record, so a fresh copy per call would reset it on every change.
@@ -79,6 +93,7 @@ export class RegistryService
 
   onModuleInit(): void {
     const snapshot = this.store.load();
+    this.feed = new ChangeFeed(snapshot.index, snapshot.serviceIndexes);
     this.state.apply([
       ...snapshot.instances.map((instance) => ({ op: 'putInstance' as const, instance })),
       ...snapshot.routes.map((route) => ({ op: 'putRoute' as const, route })),
@@ -93,6 +108,11 @@ export class RegistryService
     this.logger.log(
       `loaded ${snapshot.instances.length} instances and ${snapshot.routes.length} routes`,
     );
+  }
+
+  /** Before the listeners close: long-polls answer now instead of holding the shutdown. */
+  beforeApplicationShutdown(): void {
+    this.feed.close();
   }
 
   /** Runs after both listeners have closed, so no request is left that could write. */
@@ -209,6 +229,11 @@ export class RegistryService
     return this.requireInstance(id);
   }
 
+  /** The registry's change log: its index, each service's last change, subscriptions. */
+  get changes(): ChangeFeed {
+    return this.feed;
+  }
+
   /** The discovery answer `{serviceType, instances}` as JSON, from the cache when nothing changed. */
   discover(serviceType: string, filter: InstanceFilter): string {
     const variant = JSON.stringify([filter.status, filter.tag, filter.zone, filter.version]);
@@ -258,15 +283,17 @@ export class RegistryService
     return this.store.ping();
   }
 
-  /** Drops cached discovery answers of every service type the changes touch (before and after). */
-  private invalidateDiscovery(changes: readonly StoreChange[]): void {
+  /** Every service type whose instances the changes touch, before and after. */
+  private touchedServices(changes: readonly StoreChange[]): Set<string> {
+    const services = new Set<string>();
     for (const change of changes) {
       if (change.op !== 'putInstance' && change.op !== 'deleteInstance') continue;
       const id = change.op === 'putInstance' ? change.instance.id : change.id;
       const before = this.state.instances.get(id);
-      if (before) this.discovery.invalidate(before.serviceType);
-      if (change.op === 'putInstance') this.discovery.invalidate(change.instance.serviceType);
+      if (before) services.add(before.serviceType);
+      if (change.op === 'putInstance') services.add(change.instance.serviceType);
     }
+    return services;
   }
 
   /**
@@ -305,16 +332,20 @@ export class RegistryService
   }
 
   /**
-   * Store first: if the transaction fails, memory is untouched and the request fails whole. Route
-   * events go out here, once applied; `route.added` also carries a changed route (new owners or options).
+   * Store first, with the next index: if the transaction fails, memory is untouched and the request
+   * fails whole. Then memory, the change feed (watchers of the touched services), and the route
+   * events; `route.added` also carries a changed route (new owners or options).
    */
   private commit(changes: StoreChange[]): void {
     const removed = new Map<StoreChange, RouteRecord | undefined>();
     for (const c of changes)
       if (c.op === 'deleteRoute') removed.set(c, this.state.routes.get(c.id));
-    this.store.commit(changes);
-    this.invalidateDiscovery(changes);
+    const services = this.touchedServices(changes);
+    const index = this.feed.next;
+    this.store.commit(changes, { index, services: [...services] });
+    for (const service of services) this.discovery.invalidate(service);
     this.state.apply(changes);
+    this.feed.publish(index, services);
     // In the changes' own order, so a listener that follows along (the route table) ends where the
     // registry does.
     for (const change of changes) {

@@ -35,6 +35,7 @@ describe(ServicesController.name, () => {
     heartbeat: jest.fn(),
     patchInstance: jest.fn(),
     statusCounts: jest.fn(),
+    changes: { indexOf: jest.fn(() => 7), changeAfter: jest.fn(async () => 8) },
   };
   const verifier = { verify: jest.fn((id: string, token: string) => id === ID && token === TOKEN) };
   const self = { 'x-service-id': ID, 'x-service-token': TOKEN };
@@ -133,12 +134,24 @@ describe(ServicesController.name, () => {
         const response = await api.request('GET', '/services/users?status=UP', { headers });
         expect(response.status).toBe(200);
         expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(response.headers['x-waypost-index']).toBe('7');
         expect(response.body).toEqual({ serviceType: 'users', instances: [] });
       }
       expect(registry.discover).toHaveBeenCalledWith(
         'users',
         expect.objectContaining({ status: 'UP' }),
       );
+    });
+
+    it('long-polls the change log of that service with index and wait', async () => {
+      registry.discover.mockReturnValue('{"serviceType":"users","instances":[]}');
+      const response = await api.request('GET', '/services/users?index=7&wait=2s', {
+        headers: self,
+      });
+      expect(response.status).toBe(200);
+      expect(registry.changes.changeAfter).toHaveBeenCalledWith('users', 7, 2000);
+      // index and wait are no filters
+      expect(registry.discover).toHaveBeenCalledWith('users', {});
     });
 
     it('refuses callers without credentials, bad service types and bad filters', async () => {

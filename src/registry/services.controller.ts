@@ -11,6 +11,7 @@ import {
   Put,
   Query,
   Req,
+  Res,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -19,8 +20,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InstanceAccessRequired, RegistrationAccess } from '../auth/auth.decorators';
+import { ADMIN_IDLE_SOCKET_MS, setIdleLimit } from '../common/admin-limits';
 import { AppError } from '../common/errors/app-error';
 import { SERVICE_TYPE } from '../common/validation';
 import {
@@ -37,6 +39,10 @@ import { toInstanceView } from '../model/instance';
 import { RegistryService } from './registry.service';
 import { toRouteView } from './route-view';
 import { toRouteSpec } from '../model/route-spec';
+
+/** The header that tells a discovery answer's index (the service's last change). */
+export const INDEX_HEADER = 'x-waypost-index';
+const DEFAULT_WAIT_MS = 30_000;
 
 /** The native registry API. */
 @ApiTags('registry')
@@ -77,18 +83,36 @@ export class ServicesController {
 
   @Get('services/:serviceType')
   @InstanceAccessRequired('any')
-  @ApiOperation({ summary: 'Discover the instances of a service' })
-  @ApiOkResponse({ type: ServiceInstancesResponseDto })
+  @ApiOperation({
+    summary: 'Discover the instances of a service; with `index` (and `wait`), a long-poll',
+  })
+  @ApiOkResponse({
+    type: ServiceInstancesResponseDto,
+    headers: { [INDEX_HEADER]: { description: "Index of the service's last change" } },
+  })
   @Header('content-type', 'application/json; charset=utf-8')
-  list(@Param('serviceType') serviceType: string, @Query() query: ListInstancesQueryDto): string {
+  async list(
+    @Param('serviceType') serviceType: string,
+    @Query() query: ListInstancesQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     if (!SERVICE_TYPE.test(serviceType)) {
       throw new AppError(
         'VALIDATION_FAILED',
         'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
       );
     }
+    const { index, wait, ...filter } = query;
+    // A long-poll waits on the change log for this service only, never on unrelated writes.
+    if (index !== undefined) {
+      const waitMs = wait ?? DEFAULT_WAIT_MS;
+      setIdleLimit(reply.raw.socket, waitMs + ADMIN_IDLE_SOCKET_MS);
+      await this.registry.changes.changeAfter(serviceType, index, waitMs);
+      setIdleLimit(reply.raw.socket, ADMIN_IDLE_SOCKET_MS);
+    }
+    void reply.header(INDEX_HEADER, String(this.registry.changes.indexOf(serviceType)));
     // Already JSON: the registry caches the serialized answer until the service type changes.
-    return this.registry.discover(serviceType, query);
+    return this.registry.discover(serviceType, filter);
   }
 
   @Get('service/:id')

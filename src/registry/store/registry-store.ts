@@ -7,6 +7,16 @@ export const REGISTRY_STORE = 'REGISTRY_STORE';
 export interface RegistrySnapshot {
   instances: InstanceRecord[];
   routes: RouteRecord[];
+  /** The registry index of the last committed change (0 for a new store). */
+  index: number;
+  /** Per service type, the index of the last change to its instances. */
+  serviceIndexes: Record<string, number>;
+}
+
+/** What a commit moves the change log to: the new registry index and the service types it touched. */
+export interface IndexMark {
+  index: number;
+  services: readonly string[];
 }
 
 export type StoreChange =
@@ -22,8 +32,8 @@ export type StoreChange =
 export interface RegistryStore {
   /** Everything stored, read once at start. */
   load(): RegistrySnapshot;
-  /** Applies the changes in one transaction: all or none. */
-  commit(changes: readonly StoreChange[]): void;
+  /** Applies the changes and the index they bring in one transaction: all or none. */
+  commit(changes: readonly StoreChange[], mark: IndexMark): void;
   /** True while the store answers (readiness). */
   ping(): boolean;
   close(): void;

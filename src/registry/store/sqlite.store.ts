@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InstanceRecord } from '../../model/instance';
 import { RouteRecord } from '../../model/route';
-import { RegistrySnapshot, RegistryStore, StoreChange } from './registry-store';
+import { IndexMark, RegistrySnapshot, RegistryStore, StoreChange } from './registry-store';
 
 export const SQLITE_FILE = 'waypost.db';
 
@@ -14,7 +14,7 @@ export const SQLITE_FILE = 'waypost.db';
  */
 export class SqliteRegistryStore implements RegistryStore {
   private readonly db: Database.Database;
-  private readonly apply: (changes: readonly StoreChange[]) => void;
+  private readonly apply: (changes: readonly StoreChange[], mark: IndexMark) => void;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -25,14 +25,23 @@ export class SqliteRegistryStore implements RegistryStore {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, service_type TEXT NOT NULL, doc TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS routes (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS service_index (service_type TEXT PRIMARY KEY, idx INTEGER NOT NULL);
     `);
+    const putIndex = this.db.prepare(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('index', ?)",
+    );
+    const putServiceIndex = this.db.prepare(
+      'INSERT OR REPLACE INTO service_index (service_type, idx) VALUES (?, ?)',
+    );
     const putInstance = this.db.prepare(
       'INSERT OR REPLACE INTO instances (id, service_type, doc) VALUES (?, ?, ?)',
     );
     const deleteInstance = this.db.prepare('DELETE FROM instances WHERE id = ?');
     const putRoute = this.db.prepare('INSERT OR REPLACE INTO routes (id, doc) VALUES (?, ?)');
     const deleteRoute = this.db.prepare('DELETE FROM routes WHERE id = ?');
-    this.apply = this.db.transaction((changes: readonly StoreChange[]) => {
+    // The index goes in the same transaction as the change: after kill -9 the two agree.
+    this.apply = this.db.transaction((changes: readonly StoreChange[], mark: IndexMark) => {
       for (const change of changes) {
         switch (change.op) {
           case 'putInstance':
@@ -53,6 +62,8 @@ export class SqliteRegistryStore implements RegistryStore {
             break;
         }
       }
+      putIndex.run(mark.index);
+      for (const service of mark.services) putServiceIndex.run(service, mark.index);
     });
   }
 
@@ -62,11 +73,24 @@ export class SqliteRegistryStore implements RegistryStore {
     return {
       instances: docs('SELECT doc FROM instances ORDER BY rowid') as InstanceRecord[],
       routes: docs('SELECT doc FROM routes ORDER BY rowid') as RouteRecord[],
+      index:
+        (
+          this.db.prepare("SELECT value FROM meta WHERE key = 'index'").get() as
+            { value: number } | undefined
+        )?.value ?? 0,
+      serviceIndexes: Object.fromEntries(
+        (
+          this.db.prepare('SELECT service_type, idx FROM service_index').all() as {
+            service_type: string;
+            idx: number;
+          }[]
+        ).map((row) => [row.service_type, row.idx]),
+      ),
     };
   }
 
-  commit(changes: readonly StoreChange[]): void {
-    if (changes.length > 0) this.apply(changes);
+  commit(changes: readonly StoreChange[], mark: IndexMark): void {
+    if (changes.length > 0) this.apply(changes, mark);
   }
 
   ping(): boolean {

@@ -1,0 +1,70 @@
+import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import {
+  ApiHeader,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { InstanceAccessRequired } from '../auth/auth.decorators';
+import { AppError } from '../common/errors/app-error';
+import { SERVICE_TYPE } from '../common/validation';
+import { DiscoveryFilterDto } from '../registry/dto/list-instances.query.dto';
+import { parseLastEventId } from './sse';
+import { WatchersService } from './watchers.service';
+
+/** Push discovery: a service's instances as Server-Sent Events. */
+@ApiTags('watch')
+@Controller()
+export class WatchController {
+  constructor(private readonly watchers: WatchersService) {}
+
+  @Get('services/:serviceType/watch')
+  @InstanceAccessRequired('any')
+  @ApiOperation({
+    summary: "Watch a service's instances (Server-Sent Events)",
+    description:
+      '`event: snapshot` with `{"index", "serviceType", "instances"}` (the list of GET ' +
+      '/services/:serviceType plus its index), then `event: update` with the whole new list on ' +
+      'every change of this service only. Each `id:` is the index; a client reconnecting with ' +
+      'Last-Event-ID gets nothing until the next change if it is current, else a fresh snapshot. ' +
+      'A comment line every 15 s keeps the stream open. A client that stops reading is ' +
+      'disconnected once 1 MiB waits for it, and resumes with Last-Event-ID.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last index received' })
+  @ApiResponse({
+    status: 200,
+    description: 'An event stream',
+    content: {
+      'text/event-stream': {
+        example:
+          'id: 42\nevent: snapshot\ndata: {"index":42,"serviceType":"users","instances":[]}\n\n',
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({ description: 'MAX_WATCHERS streams are open already' })
+  watch(
+    @Param('serviceType') serviceType: string,
+    @Query() filter: DiscoveryFilterDto,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Res() reply: FastifyReply,
+  ): void {
+    if (!SERVICE_TYPE.test(serviceType)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
+      );
+    }
+    const lastEventId = parseLastEventId(lastEventIdHeader);
+    if (Number.isNaN(lastEventId)) {
+      throw new AppError('VALIDATION_FAILED', 'Last-Event-ID must be an index (whole digits)');
+    }
+    this.watchers.admit();
+    // The stream is written on the raw response: Fastify's reply is done with.
+    reply.hijack();
+    this.watchers.open(reply.raw, serviceType, { ...filter }, lastEventId);
+  }
+}
