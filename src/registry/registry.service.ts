@@ -20,6 +20,8 @@ import { routeKey, RouteRecord, RouteSpec } from '../model/route';
 import { routesOverlap } from '../model/route-pattern';
 import { ChangeAnnouncer } from './change-announcer';
 import { ChangeFeed } from './change-feed';
+import { HistoryEntry } from './instance-history';
+import { Journal } from './journal';
 import { DiscoveryCache } from './discovery-cache';
 import { InstanceFilter, matchesFilter } from './instance-filter';
 import {
@@ -65,9 +67,10 @@ export class RegistryService
   private readonly logger = new Logger(RegistryService.name);
   private readonly state = new RegistryState();
   private readonly discovery = new DiscoveryCache();
-  private readonly announce: ChangeAnnouncer;
   /** The change log's index and per-service subscriptions; loaded from the store at start. */
   private feed = new ChangeFeed();
+  /** Made with the feed at start, so that its journal begins at the stored index. */
+  private announce!: ChangeAnnouncer;
   /**
    * The config file's routes as records, built once: the gateway keeps per-route state (rate-limit
    * windows, circuit breakers) by record, so a fresh copy per call would reset it on every change.
@@ -78,9 +81,8 @@ export class RegistryService
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(proxyConfig.KEY) private readonly proxy: ConfigType<typeof proxyConfig>,
     @Inject(healthConfig.KEY) private readonly health: ConfigType<typeof healthConfig>,
-    events: EventEmitter2,
+    private readonly events: EventEmitter2,
   ) {
-    this.announce = new ChangeAnnouncer(events);
     const startedAt = new Date().toISOString();
     this.configRouteRecords = proxy.routes.map((spec, index) => ({
       ...spec,
@@ -94,6 +96,7 @@ export class RegistryService
   onModuleInit(): void {
     const snapshot = this.store.load();
     this.feed = new ChangeFeed(snapshot.index, snapshot.serviceIndexes);
+    this.announce = new ChangeAnnouncer(this.events, () => this.feed.index);
     this.state.apply([
       ...snapshot.instances.map((instance) => ({ op: 'putInstance' as const, instance })),
       ...snapshot.routes.map((route) => ({ op: 'putRoute' as const, route })),
@@ -176,7 +179,12 @@ export class RegistryService
         report.kind === 'probe'
           ? report.outcome
           : { ok: false, responseTimeMs: 0, error: after.lastError };
-      this.announce.checked(after, outcome, report.kind === 'probe' ? 'check' : report.kind);
+      this.announce.checked(
+        after,
+        outcome,
+        report.kind === 'probe' ? 'check' : report.kind,
+        after.status !== before.status,
+      );
     }
     return after;
   }
@@ -227,6 +235,16 @@ export class RegistryService
 
   getInstance(id: string): InstanceRecord {
     return this.requireInstance(id);
+  }
+
+  /** The last changes as `/events` sends them, with their index. */
+  get journal(): Journal {
+    return this.announce.journal;
+  }
+
+  /** `GET /service/:id/history`: the instance's last status changes and failed checks, newest first. */
+  historyOf(id: string): readonly HistoryEntry[] {
+    return this.announce.history.of(this.requireInstance(id).id);
   }
 
   /** The registry's change log: its index, each service's last change, subscriptions. */

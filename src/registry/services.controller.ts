@@ -26,6 +26,7 @@ import { ADMIN_IDLE_SOCKET_MS, setIdleLimit } from '../common/admin-limits';
 import { AppError } from '../common/errors/app-error';
 import { SERVICE_TYPE } from '../common/validation';
 import {
+  InstanceHistoryResponseDto,
   InstanceResponseDto,
   RegistrationResponseDto,
   ServiceInstancesResponseDto,
@@ -122,6 +123,17 @@ export class ServicesController {
   @ApiNotFoundResponse({ description: 'Unknown id' })
   get(@Param('id') id: string) {
     return toInstanceView(this.registry.getInstance(id));
+  }
+
+  @Get('service/:id/history')
+  @InstanceAccessRequired('any')
+  @ApiOperation({
+    summary: "The instance's last 100 status changes and failed checks, newest first",
+  })
+  @ApiOkResponse({ type: InstanceHistoryResponseDto })
+  @ApiNotFoundResponse({ description: 'Unknown id' })
+  history(@Param('id') id: string) {
+    return { serviceId: id, history: this.registry.historyOf(id) };
   }
 
   @Delete('service/:id')

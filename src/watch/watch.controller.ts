@@ -8,14 +8,23 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { InstanceAccessRequired } from '../auth/auth.decorators';
+import { AdminAccess, InstanceAccessRequired } from '../auth/auth.decorators';
 import { AppError } from '../common/errors/app-error';
 import { SERVICE_TYPE } from '../common/validation';
 import { DiscoveryFilterDto } from '../registry/dto/list-instances.query.dto';
+import { EventsQueryDto } from './events.query.dto';
 import { parseLastEventId } from './sse';
 import { WatchersService } from './watchers.service';
 
-/** Push discovery: a service's instances as Server-Sent Events. */
+function lastEventIdOf(header: string | undefined): number | null {
+  const lastEventId = parseLastEventId(header);
+  if (Number.isNaN(lastEventId)) {
+    throw new AppError('VALIDATION_FAILED', 'Last-Event-ID must be an index (whole digits)');
+  }
+  return lastEventId;
+}
+
+/** Push discovery and the change feed, as Server-Sent Events. */
 @ApiTags('watch')
 @Controller()
 export class WatchController {
@@ -58,13 +67,47 @@ export class WatchController {
         'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
       );
     }
-    const lastEventId = parseLastEventId(lastEventIdHeader);
-    if (Number.isNaN(lastEventId)) {
-      throw new AppError('VALIDATION_FAILED', 'Last-Event-ID must be an index (whole digits)');
-    }
+    const lastEventId = lastEventIdOf(lastEventIdHeader);
     this.watchers.admit();
     // The stream is written on the raw response: Fastify's reply is done with.
     reply.hijack();
     this.watchers.open(reply.raw, serviceType, { ...filter }, lastEventId);
+  }
+
+  @Get('events')
+  @AdminAccess()
+  @ApiOperation({
+    summary: 'Every change of the registry (Server-Sent Events)',
+    description:
+      '`event:` instanceRegistered (`replaced: true` for a re-registration), instanceRemoved ' +
+      '(`reason`), instanceStatusChanged (`from`, `to`, `reason`: check, traffic, ttl, heartbeat, ' +
+      'operator, deregister_after; `detail`), instanceUpdated (weight or metadata), routeAdded, ' +
+      'routeRemoved; with `checks=true` also healthCheckPassed and healthCheckFailed. Each data ' +
+      'is JSON with its `index`, which is also the `id:`. With Last-Event-ID the changes after it ' +
+      'are replayed while held (the last 4096 changes since the process started), else `event: ' +
+      'reset` with the current index.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last index received' })
+  @ApiResponse({
+    status: 200,
+    description: 'An event stream',
+    content: {
+      'text/event-stream': {
+        example:
+          'id: 43\nevent: instanceStatusChanged\ndata: {"index":43,"instance":{"id":"…","serviceType":"users","url":"http://10.0.0.7:3000"},"from":"UP","to":"DOWN","reason":"check","detail":"HTTP 500"}\n\n',
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({ description: 'MAX_WATCHERS streams are open already' })
+  events(
+    @Query() query: EventsQueryDto,
+    @Headers('last-event-id') lastEventIdHeader: string | undefined,
+    @Res() reply: FastifyReply,
+  ): void {
+    const lastEventId = lastEventIdOf(lastEventIdHeader);
+    this.watchers.admit();
+    reply.hijack();
+    this.watchers.openEvents(reply.raw, lastEventId, query.checks === true);
   }
 }

@@ -21,8 +21,9 @@ interface Watcher {
 }
 
 /**
- * The open watch streams. Each watcher subscribes to the change feed of its own service only, so a
- * change of another service costs it nothing; one timer writes the keep-alive comments of all.
+ * The open event streams: service watches and `/events`. A service watcher subscribes to the change
+ * feed of its own service only, so a change of another service costs it nothing; `/events` readers
+ * follow the journal. One timer writes the keep-alive comments of all; all count to MAX_WATCHERS.
  */
 @Injectable()
 export class WatchersService implements BeforeApplicationShutdown, OnModuleDestroy {
@@ -59,25 +60,53 @@ export class WatchersService implements BeforeApplicationShutdown, OnModuleDestr
   ): void {
     const feed = this.registry.changes;
     const current = feed.indexOf(serviceType);
+    const event = (name: string, index: number) =>
+      sseEvent(index, name, withIndex(this.registry.discover(serviceType, filter), index));
+    const watcher = this.start(res, current, (send) =>
+      feed.subscribe(serviceType, (index) => send(event('update', index))),
+    );
+    this.write(watcher, lastEventId !== current ? event('snapshot', current) : SSE_KEEP_ALIVE);
+  }
+
+  /**
+   * `/events`: every change from now on (check results too with `checks`). With `lastEventId`, the
+   * changes after it first, or a `reset` event when the journal no longer holds them all.
+   */
+  openEvents(res: ServerResponse, lastEventId: number | null, checks: boolean): void {
+    const journal = this.registry.journal;
+    const current = this.registry.changes.index;
+    const watcher = this.start(res, current, (send) =>
+      journal.subscribe((entry) => {
+        if (checks || !entry.check) send(sseEvent(entry.index, entry.event, entry.json));
+      }),
+    );
+    const missed = lastEventId === null ? [] : journal.since(lastEventId, current);
+    if (missed === null) {
+      this.write(watcher, sseEvent(current, 'reset', JSON.stringify({ index: current })));
+    } else {
+      this.write(watcher, SSE_KEEP_ALIVE);
+      for (const entry of missed)
+        this.write(watcher, sseEvent(entry.index, entry.event, entry.json));
+    }
+  }
+
+  /** Opens an event stream on `res` and keeps it with the others until either side ends it. */
+  private start(
+    res: ServerResponse,
+    index: number,
+    subscribe: (send: (text: string) => void) => () => void,
+  ): Watcher {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
-      'x-waypost-index': String(current),
+      'x-waypost-index': String(index),
     });
-    const send = (event: string, index: number) =>
-      this.write(
-        watcher,
-        sseEvent(index, event, withIndex(this.registry.discover(serviceType, filter), index)),
-      );
-    const watcher: Watcher = {
-      res,
-      unsubscribe: feed.subscribe(serviceType, (index) => send('update', index)),
-    };
+    const watcher: Watcher = { res, unsubscribe: () => undefined };
+    watcher.unsubscribe = subscribe((text) => this.write(watcher, text));
     this.watchers.add(watcher);
     res.on('close', () => this.close(watcher));
-    if (lastEventId !== current) send('snapshot', current);
-    else res.write(SSE_KEEP_ALIVE);
+    return watcher;
   }
 
   beforeApplicationShutdown(): void {

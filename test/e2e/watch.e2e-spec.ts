@@ -275,6 +275,17 @@ describe('the index across restarts', () => {
       const update = await resumed.nth('update');
       expect(Number(update.id)).toBeGreaterThan(Number(seen));
       resumed.close();
+      // /events holds every change since the restart: from the last index before it, a replay;
+      // from an older one (a change before the restart), a reset
+      const replay = new SseReader(`${second.admin}/events`, { ...admin, 'last-event-id': seen });
+      await replay.opened();
+      expect((await replay.nth('instanceRegistered')).id).toBe(update.id);
+      replay.close();
+      const older = String(Number(seen) - 1);
+      const reset = new SseReader(`${second.admin}/events`, { ...admin, 'last-event-id': older });
+      await reset.opened();
+      expect(JSON.parse((await reset.nth('reset')).data).index).toBe(Number(update.id));
+      reset.close();
     } finally {
       await second.cleanup();
     }

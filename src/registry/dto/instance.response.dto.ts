@@ -69,3 +69,26 @@ export class ServicesSummaryResponseDto {
   @ApiProperty({ example: { 'user-service': { instances: 3, up: 2 } } })
   services!: Record<string, { instances: number; up: number }>;
 }
+
+export class HistoryEntryResponseDto {
+  @ApiProperty({ example: '2026-11-23T08:01:03.000Z' }) at!: string;
+  @ApiProperty({ enum: INSTANCE_STATUSES }) from!: string;
+  @ApiProperty({ enum: INSTANCE_STATUSES }) to!: string;
+  @ApiProperty({
+    example: 'check',
+    description: 'check, traffic, ttl, heartbeat, operator or deregister_after',
+  })
+  reason!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'HTTP 500',
+    description: "The probe's or the failed gateway request's error",
+  })
+  detail!: string | null;
+}
+
+export class InstanceHistoryResponseDto {
+  @ApiProperty() serviceId!: string;
+  @ApiProperty({ type: [HistoryEntryResponseDto] }) history!: HistoryEntryResponseDto[];
+}
