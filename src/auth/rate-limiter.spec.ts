@@ -17,3 +17,16 @@ describe(FixedWindowRateLimiter.name, () => {
     ).toBeLessThanOrEqual(10);
   });
 });
+
+describe('FixedWindowRateLimiter.peek', () => {
+  it('answers what take would, without taking', () => {
+    const limiter = new FixedWindowRateLimiter(2, 60_000);
+    expect(limiter.peek('a', 0)).toEqual({ allowed: true, remaining: 2, retryAfterSec: 0 });
+    limiter.take('a', 0);
+    expect(limiter.peek('a', 1)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(limiter.peek('a', 1)).toMatchObject({ remaining: 1 });
+    limiter.take('a', 1);
+    expect(limiter.peek('a', 1_000)).toEqual({ allowed: false, remaining: 0, retryAfterSec: 59 });
+    expect(limiter.peek('a', 60_000)).toMatchObject({ allowed: true, remaining: 2 });
+  });
+});

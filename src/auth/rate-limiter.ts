@@ -35,6 +35,20 @@ export class FixedWindowRateLimiter {
     return { allowed: true, retryAfterSec: 0 };
   }
 
+  /** What `take` would answer now, without taking anything (route explain). */
+  peek(key: string, now: number): RateDecision & { remaining: number } {
+    const window = this.windows.get(key);
+    const used = window && now - window.start < this.windowMs ? window.count : 0;
+    if (window && used >= this.limit) {
+      return {
+        allowed: false,
+        remaining: 0,
+        retryAfterSec: Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000)),
+      };
+    }
+    return { allowed: true, remaining: this.limit - used, retryAfterSec: 0 };
+  }
+
   private sweep(now: number): void {
     if (now - this.lastSweep < this.windowMs && this.windows.size < this.maxKeys) return;
     this.lastSweep = now;

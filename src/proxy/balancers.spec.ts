@@ -36,6 +36,22 @@ describe('balancers', () => {
     }
   });
 
+  it('peeks at the next pick without moving, for every kind but random', () => {
+    const pool = backends(3, [3, 1, 2], ['z1', 'z2', 'z1']);
+    const ctx = context('10.1.1.1', { i0: 2, i1: 0, i2: 0 });
+    for (const kind of LOAD_BALANCERS) {
+      const balancer = createBalancer(kind, 'z1');
+      for (let i = 0; i < 7; i++) {
+        const peeked = balancer.peek(pool, ctx);
+        if (kind === 'random') expect(peeked).toBeNull();
+        else {
+          expect(balancer.peek(pool, ctx)).toBe(peeked);
+          expect(balancer.pick(pool, ctx)).toBe(peeked);
+        }
+      }
+    }
+  });
+
   it('round_robin spreads exactly evenly', () => {
     expect(counts('round_robin', backends(3), 300)).toEqual({ i0: 100, i1: 100, i2: 100 });
   });

@@ -34,6 +34,11 @@ export interface PickContext {
 
 export interface Balancer {
   pick<T extends Backend>(candidates: readonly T[], context: PickContext): T | null;
+  /**
+   * What the next `pick` would answer, without moving the balancer (route explain). Null for
+   * `random`, which cannot say.
+   */
+  peek<T extends Backend>(candidates: readonly T[], context: PickContext): T | null;
 }
 
 class RoundRobin implements Balancer {
@@ -44,6 +49,11 @@ class RoundRobin implements Balancer {
     this.next = (this.next + 1) % 0x7fffffff;
     return candidates[this.next % candidates.length];
   }
+
+  peek<T extends Backend>(candidates: readonly T[]): T | null {
+    if (candidates.length === 0) return null;
+    return candidates[((this.next + 1) % 0x7fffffff) % candidates.length];
+  }
 }
 
 /** nginx's smooth weighted round robin: 3:1 gives a a b a, not a a a b. */
@@ -51,13 +61,21 @@ class SmoothWeighted implements Balancer {
   private readonly current = new Map<string, number>();
 
   pick<T extends Backend>(candidates: readonly T[]): T | null {
+    return this.choose(candidates, true);
+  }
+
+  peek<T extends Backend>(candidates: readonly T[]): T | null {
+    return this.choose(candidates, false);
+  }
+
+  private choose<T extends Backend>(candidates: readonly T[], move: boolean): T | null {
     if (candidates.length === 0) return null;
     let total = 0;
     let best: T | null = null;
     let bestWeight = -Infinity;
     for (const backend of candidates) {
       const weight = (this.current.get(backend.id) ?? 0) + backend.weight;
-      this.current.set(backend.id, weight);
+      if (move) this.current.set(backend.id, weight);
       total += backend.weight;
       if (weight > bestWeight) {
         bestWeight = weight;
@@ -65,6 +83,7 @@ class SmoothWeighted implements Balancer {
       }
     }
     const chosen = best as T;
+    if (!move) return chosen;
     this.current.set(chosen.id, bestWeight - total);
     if (this.current.size > candidates.length * 2) this.forgetGone(candidates);
     return chosen;
@@ -80,19 +99,27 @@ class LeastConnections implements Balancer {
   private readonly tieBreak = new RoundRobin();
 
   pick<T extends Backend>(candidates: readonly T[], context: PickContext): T | null {
-    if (candidates.length === 0) return null;
-    let least = Infinity;
-    const tied: T[] = [];
-    for (const backend of candidates) {
-      const load = context.inFlight(backend.id);
-      if (load < least) {
-        least = load;
-        tied.length = 0;
-      }
-      if (load === least) tied.push(backend);
-    }
-    return this.tieBreak.pick(tied);
+    return this.tieBreak.pick(leastLoaded(candidates, context));
   }
+
+  peek<T extends Backend>(candidates: readonly T[], context: PickContext): T | null {
+    return this.tieBreak.peek(leastLoaded(candidates, context));
+  }
+}
+
+/** The candidates with the fewest requests in flight. */
+function leastLoaded<T extends Backend>(candidates: readonly T[], context: PickContext): T[] {
+  let least = Infinity;
+  const tied: T[] = [];
+  for (const backend of candidates) {
+    const load = context.inFlight(backend.id);
+    if (load < least) {
+      least = load;
+      tied.length = 0;
+    }
+    if (load === least) tied.push(backend);
+  }
+  return tied;
 }
 
 class RandomChoice implements Balancer {
@@ -100,6 +127,10 @@ class RandomChoice implements Balancer {
     return candidates.length === 0
       ? null
       : candidates[Math.floor(Math.random() * candidates.length)];
+  }
+
+  peek(): null {
+    return null;
   }
 }
 
@@ -133,6 +164,11 @@ class IpHash implements Balancer {
     return this.ring[low % this.ring.length].backend as T;
   }
 
+  /** The same client always gets the same instance: peeking is picking (the ring moves nothing). */
+  peek<T extends Backend>(candidates: readonly T[], context: PickContext): T | null {
+    return this.pick(candidates, context);
+  }
+
   private build(candidates: readonly Backend[], key: string): void {
     this.ring = candidates
       .flatMap((backend) =>
@@ -156,11 +192,19 @@ class ZoneAware implements Balancer {
   constructor(private readonly zone: string | null) {}
 
   pick<T extends Backend>(candidates: readonly T[]): T | null {
+    return this.inner.pick(this.preferred(candidates));
+  }
+
+  peek<T extends Backend>(candidates: readonly T[]): T | null {
+    return this.inner.peek(this.preferred(candidates));
+  }
+
+  private preferred<T extends Backend>(candidates: readonly T[]): readonly T[] {
     if (candidates !== this.seen) {
       this.local = this.zone === null ? [] : candidates.filter((c) => c.zone === this.zone);
       this.seen = candidates;
     }
-    return this.inner.pick(this.local.length > 0 ? (this.local as readonly T[]) : candidates);
+    return this.local.length > 0 ? (this.local as readonly T[]) : candidates;
   }
 }
 

@@ -1,17 +1,20 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { RegistryModule } from '../registry/registry.module';
 import { GatewayRules } from './gateway-rules';
 import { GatewayServer } from './gateway.server';
 import { GatewayStats } from './gateway-stats';
 import { InFlight } from './in-flight';
 import { ProxyHandler } from './proxy.handler';
+import { RouteExplainController } from './route-explain.controller';
 import { RoutingService } from './routing.service';
 import { UpgradeHandler } from './upgrade.handler';
 import { UpstreamPools } from './upstream-pools';
 
 /** The data plane: owns the gateway listener, built once at boot with its dependencies from DI. */
 @Module({
-  imports: [RegistryModule],
+  imports: [AuthModule, RegistryModule],
+  controllers: [RouteExplainController],
   providers: [
     GatewayServer,
     GatewayStats,

@@ -141,7 +141,14 @@ describe('GET /events and instance history', () => {
       service.mode = 'ok';
       await waitFor(async () => (await history(checked.serviceId))[0]?.to === 'UP');
       const lines = await history(checked.serviceId);
-      const down = lines.find((e) => e.to === 'DOWN');
+      // The status change, not a failed check while DOWN (a DOWN -> DOWN line) that may follow it.
+      const down = lines.find((e) => e.to === 'DOWN' && e.from !== 'DOWN');
+      for (const failed of lines.filter((e) => e.from === e.to))
+        expect(failed).toMatchObject({
+          to: 'DOWN',
+          reason: 'check',
+          detail: expect.stringMatching(/503/),
+        });
       expect(down).toMatchObject({
         from: 'UP',
         reason: 'check',
