@@ -205,4 +205,27 @@ describe('GET /events and instance history', () => {
     const answer = await call('GET', `${wp.admin}/service/nope/history`, { headers: admin });
     expect(answer.status).toBe(404);
   });
+
+  it('announces an instance DEREGISTER_AFTER removed, with that reason', async () => {
+    const other = await startWaypost({ ...FAST, DEREGISTER_AFTER: '1s' });
+    try {
+      const reader = new SseReader(`${other.admin}/events`, admin);
+      readers.push(reader);
+      await reader.opened();
+      await call('POST', `${other.admin}/service`, {
+        body: aRegistration({ serviceType: 'ev-gone', port: 9, healthCheck: { type: 'tcp' } }),
+        headers: bearer(REGISTRATION_KEY),
+      });
+      expect(data(await reader.nth('instanceStatusChanged'))).toMatchObject({
+        to: 'DOWN',
+        reason: 'check',
+      });
+      expect(data(await reader.nth('instanceRemoved', 1, 5_000))).toMatchObject({
+        instance: { serviceType: 'ev-gone' },
+        reason: 'deregister_after',
+      });
+    } finally {
+      await other.cleanup();
+    }
+  });
 });

@@ -246,7 +246,20 @@ describe('registry API', () => {
         '/health',
         '/health/live',
         '/health/ready',
+        '/services/{serviceType}/watch',
+        '/events',
+        '/service/{id}/history',
+        '/routes/explain',
       ]),
+    );
+    // The event streams say what they carry.
+    const watch = spec.body.paths['/services/{serviceType}/watch'].get;
+    expect(Object.keys(watch.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(watch.description).toMatch(/event: snapshot/);
+    expect(spec.body.paths['/events'].get.description).toMatch(/instanceStatusChanged/);
+    const list = spec.body.paths['/services/{serviceType}'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['index', 'wait']),
     );
     expect(Object.keys(spec.body.components.securitySchemes)).toEqual(
       expect.arrayContaining(['registration-key', 'admin-key', 'service-id', 'service-token']),
