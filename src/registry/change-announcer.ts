@@ -108,6 +108,8 @@ export class ChangeAnnouncer {
       };
       this.history.record(instance.id, entry);
     }
+    // Thousands a second at scale, and kept by no one: written only while someone reads along.
+    if (!this.journal.hasReaders) return;
     this.write(
       outcome.ok ? 'healthCheckPassed' : 'healthCheckFailed',
       {

@@ -63,6 +63,11 @@ export class Journal {
     return held;
   }
 
+  /** True while anyone reads along: check results, which are not kept, need a reader to matter. */
+  get hasReaders(): boolean {
+    return this.readers.size > 0;
+  }
+
   subscribe(reader: JournalReader): () => void {
     this.readers.add(reader);
     return () => this.readers.delete(reader);
