@@ -35,7 +35,7 @@ interface Forwarding extends Exchange {
   headers: Record<string, string | string[]>;
   hasBody: boolean;
   attemptsLeft: number;
-  /** Instances already tried, so a retry goes elsewhere while it can; null until a retry. */
+  /** Instances tried (each once), so a retry goes elsewhere while it can; null until a retry. */
   tried: string[] | null;
   backend: Upstream | null;
   call: UpstreamCall<Forwarding> | null;
@@ -148,7 +148,8 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
       })
     ) {
       forwarding.tried ??= [backend.id];
-      const wait = backoffMs(forwarding.match.route.options.retry, forwarding.tried.length);
+      const attemptsMade = runtime.attempts - forwarding.attemptsLeft;
+      const wait = backoffMs(forwarding.match.route.options.retry, attemptsMade);
       setTimeout(() => this.attempt(forwarding), wait);
       return;
     }

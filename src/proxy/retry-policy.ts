@@ -41,7 +41,10 @@ export function mayRetry(attempt: FailedAttempt): boolean {
   return IDEMPOTENT.has(attempt.method) || NOT_CONNECTED.has(attempt.code);
 }
 
-/** 50 ms each time (`fixed`), or 50, 100, 200 ms … (`exponential`, the default). */
+/**
+ * The wait before the next attempt, after `attemptsMade` attempts (to the same instance or not): 50 ms
+ * each time (`fixed`), or 50, 100, 200 ms … (`exponential`, the default).
+ */
 export function backoffMs(retry: RouteOptions['retry'], attemptsMade: number): number {
   return retry?.backoff === 'fixed'
     ? RETRY_BACKOFF_MS

@@ -402,6 +402,27 @@ describe('gateway', () => {
     }
   });
 
+  it('backs off 50 then 100 ms (exponential) between attempts, even to its one instance', async () => {
+    let hits = 0;
+    const resetting = await routedServer(
+      'backoff.example.com',
+      (req) => {
+        hits++;
+        req.socket.destroy();
+      },
+      { retry: { enabled: true, max_attempts: 3, backoff: 'exponential' } },
+    );
+    try {
+      const started = performance.now();
+      expect((await get('/any', { host: 'backoff.example.com' })).status).toBe(502);
+      // A lower bound only: a busy machine makes it longer, never shorter.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+      expect(hits).toBe(3);
+    } finally {
+      resetting.close();
+    }
+  });
+
   it('opens the circuit after failure_threshold failures and half-opens after its timeout', async () => {
     const shaky = await backend('shaky');
     shaky.status = 500;
