@@ -14,6 +14,11 @@ export interface CheckOutcome {
 export type CheckReport =
   { kind: 'probe'; outcome: CheckOutcome } | { kind: 'traffic'; error: string } | { kind: 'ttl' };
 
+/** The reason a report gives a change: a probe is a `check`, the rest are named for themselves. */
+export function reasonOf(report: CheckReport): 'check' | 'traffic' | 'ttl' {
+  return report.kind === 'probe' ? 'check' : report.kind;
+}
+
 /** The thresholds of the health settings that decide an instance's status. */
 export interface HealthThresholds {
   healthyThreshold: number;

@@ -102,6 +102,17 @@ describe(RegistryService.name, () => {
     expect(registry.getInstance(instance.id).lastError).toBe('live traffic: ECONNREFUSED');
   });
 
+  it("names the report's own reason when it stops the checks without a status change", () => {
+    const { instance } = registry.register(input(), []);
+    for (let i = 0; i < 9; i++)
+      registry.applyCheck(instance.id, { kind: 'traffic', error: 'ECONNRESET' });
+    seen = [];
+    registry.applyCheck(instance.id, { kind: 'traffic', error: 'ECONNRESET' });
+    const updated = seen.find((e) => e.name === 'instance.updated');
+    expect(updated?.payload).toMatchObject({ reason: 'traffic', statusChange: null });
+    expect(registry.getInstance(instance.id).checksStopped).toBe(true);
+  });
+
   it('answers a heartbeat with the state after it, announced once', () => {
     const ttl = { type: 'ttl' as const, path: '/health', interval: null, timeout: null, ttl: 1000 };
     const { instance } = registry.register(input({ healthCheck: ttl }), []);

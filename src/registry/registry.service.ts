@@ -14,7 +14,7 @@ import { generateSecret, hashSecret, secretMatchesHash } from '../auth/keys';
 import { AppError } from '../common/errors/app-error';
 import { healthConfig, proxyConfig } from '../config/config.namespaces';
 import { ChangeReason, GATEWAY_EVENTS, UpstreamFailedEvent } from '../model/events';
-import { CheckReport } from '../model/health';
+import { CheckReport, reasonOf } from '../model/health';
 import { InstanceRecord, StatusCounts, toInstanceView } from '../model/instance';
 import { routeKey, RouteRecord, RouteSpec } from '../model/route';
 import { routesOverlap } from '../model/route-pattern';
@@ -43,9 +43,6 @@ export interface Registration {
   token: string;
   routes: RouteRecord[];
 }
-
-/** Why a durable change that left the status alone was made. */
-const REASON_OF = { heartbeat: 'heartbeat', operator: 'operator', report: 'check' } as const;
 
 /** A hash no token matches, compared against for unknown ids so they cost the same as known ones. */
 const NO_SUCH_TOKEN = hashSecret(generateSecret());
@@ -179,12 +176,7 @@ export class RegistryService
         report.kind === 'probe'
           ? report.outcome
           : { ok: false, responseTimeMs: 0, error: after.lastError };
-      this.announce.checked(
-        after,
-        outcome,
-        report.kind === 'probe' ? 'check' : report.kind,
-        after.status !== before.status,
-      );
+      this.announce.checked(after, outcome, reasonOf(report), after.status !== before.status);
     }
     return after;
   }
@@ -328,7 +320,8 @@ export class RegistryService
       return after;
     }
     this.commit([{ op: 'putInstance', instance: after }]);
-    const reason = step.statusChange?.reason ?? REASON_OF[event.type];
+    const reason =
+      step.statusChange?.reason ?? (event.type === 'report' ? reasonOf(event.report) : event.type);
     this.announce.updated(before, after, reason, step.statusChange);
     if (step.stopped) this.announce.checksStopped(after);
     return after;
