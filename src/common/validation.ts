@@ -1,4 +1,4 @@
-import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import {
   IsString,
@@ -16,6 +16,19 @@ import { AppError } from './errors/app-error';
 
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 export const SERVICE_TYPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** `@Param('serviceType', ServiceTypePipe)`: a service type in a path, or a 400 naming it. */
+export class ServiceTypePipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!SERVICE_TYPE.test(value)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
+      );
+    }
+    return value;
+  }
+}
 const HOSTNAME =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV6_LITERAL = /^[0-9A-Fa-f:.]{2,45}$/;

@@ -23,8 +23,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InstanceAccessRequired, RegistrationAccess } from '../auth/auth.decorators';
 import { ADMIN_IDLE_SOCKET_MS, setIdleLimit } from '../common/admin-limits';
-import { AppError } from '../common/errors/app-error';
-import { SERVICE_TYPE } from '../common/validation';
+import { ServiceTypePipe } from '../common/validation';
 import {
   InstanceHistoryResponseDto,
   InstanceResponseDto,
@@ -93,16 +92,10 @@ export class ServicesController {
   })
   @Header('content-type', 'application/json; charset=utf-8')
   async list(
-    @Param('serviceType') serviceType: string,
+    @Param('serviceType', ServiceTypePipe) serviceType: string,
     @Query() query: ListInstancesQueryDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    if (!SERVICE_TYPE.test(serviceType)) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
-      );
-    }
     const { index, wait, ...filter } = query;
     // A long-poll waits on the change log for this service only, never on unrelated writes.
     if (index !== undefined) {

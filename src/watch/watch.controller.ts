@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import {
   ApiHeader,
   ApiOperation,
@@ -10,11 +10,25 @@ import {
 import type { FastifyReply } from 'fastify';
 import { AdminAccess, InstanceAccessRequired } from '../auth/auth.decorators';
 import { AppError } from '../common/errors/app-error';
-import { SERVICE_TYPE } from '../common/validation';
+import { ServiceTypePipe } from '../common/validation';
 import { DiscoveryFilterDto } from '../registry/dto/list-instances.query.dto';
 import { EventsQueryDto } from './events.query.dto';
 import { parseLastEventId } from './sse';
 import { WatchersService } from './watchers.service';
+
+/** What every event stream documents: its media type, Last-Event-ID, an example, MAX_WATCHERS. */
+function EventStream(example: string): MethodDecorator {
+  return applyDecorators(
+    ApiProduces('text/event-stream'),
+    ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last index received' }),
+    ApiResponse({
+      status: 200,
+      description: 'An event stream',
+      content: { 'text/event-stream': { example } },
+    }),
+    ApiServiceUnavailableResponse({ description: 'MAX_WATCHERS streams are open already' }),
+  );
+}
 
 function lastEventIdOf(header: string | undefined): number | null {
   const lastEventId = parseLastEventId(header);
@@ -42,31 +56,15 @@ export class WatchController {
       'A comment line every 15 s keeps the stream open. A client that stops reading is ' +
       'disconnected once 1 MiB waits for it, and resumes with Last-Event-ID.',
   })
-  @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last index received' })
-  @ApiResponse({
-    status: 200,
-    description: 'An event stream',
-    content: {
-      'text/event-stream': {
-        example:
-          'id: 42\nevent: snapshot\ndata: {"index":42,"serviceType":"users","instances":[]}\n\n',
-      },
-    },
-  })
-  @ApiServiceUnavailableResponse({ description: 'MAX_WATCHERS streams are open already' })
+  @EventStream(
+    'id: 42\nevent: snapshot\ndata: {"index":42,"serviceType":"users","instances":[]}\n\n',
+  )
   watch(
-    @Param('serviceType') serviceType: string,
+    @Param('serviceType', ServiceTypePipe) serviceType: string,
     @Query() filter: DiscoveryFilterDto,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() reply: FastifyReply,
   ): void {
-    if (!SERVICE_TYPE.test(serviceType)) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        'serviceType must be 1-64 letters, digits, ".", "_" or "-"',
-      );
-    }
     const lastEventId = lastEventIdOf(lastEventIdHeader);
     this.watchers.admit();
     // The stream is written on the raw response: Fastify's reply is done with.
@@ -87,19 +85,9 @@ export class WatchController {
       'are replayed while held (the last 4096 changes since the process started), else `event: ' +
       'reset` with the current index.',
   })
-  @ApiProduces('text/event-stream')
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last index received' })
-  @ApiResponse({
-    status: 200,
-    description: 'An event stream',
-    content: {
-      'text/event-stream': {
-        example:
-          'id: 43\nevent: instanceStatusChanged\ndata: {"index":43,"instance":{"id":"…","serviceType":"users","url":"http://10.0.0.7:3000"},"from":"UP","to":"DOWN","reason":"check","detail":"HTTP 500"}\n\n',
-      },
-    },
-  })
-  @ApiServiceUnavailableResponse({ description: 'MAX_WATCHERS streams are open already' })
+  @EventStream(
+    'id: 43\nevent: instanceStatusChanged\ndata: {"index":43,"instance":{"id":"…","serviceType":"users","url":"http://10.0.0.7:3000"},"from":"UP","to":"DOWN","reason":"check","detail":"HTTP 500"}\n\n',
+  )
   events(
     @Query() query: EventsQueryDto,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
