@@ -9,13 +9,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt, registerMany, runLoad } from './lib/load.mjs';
-import { cpuSeconds, rssMb, startPinned, stop } from './lib/process.mjs';
+import {
+  BENCH_ADMIN,
+  BENCH_KEY,
+  cpuSeconds,
+  rssMb,
+  startWaypostPinned,
+  stop,
+} from './lib/process.mjs';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
 const SERVERS = 4;
 const INTERVAL_MS = 10_000;
-const KEY = 'bench-registration-key-0123456789';
-const ADMIN = 'bench-admin-key-0123456789abcdef';
+const KEY = BENCH_KEY;
+const ADMIN = BENCH_ADMIN;
 const root = new URL('..', import.meta.url).pathname;
 
 const lastHit = new Float64Array(INSTANCES);
@@ -44,29 +51,10 @@ async function startBackends() {
   return servers;
 }
 
-function waypostEnv(dataDir) {
-  return {
-    DATA_DIR: dataDir,
-    STORE: 'sqlite',
-    HOST: '127.0.0.1',
-    ADMIN_PORT: '0',
-    GATEWAY_PORT: '0',
-    LOG_LEVEL: 'info',
-    REGISTRATION_KEY: KEY,
-    ADMIN_KEY: ADMIN,
-    REGISTRATION_RATE_LIMIT: '1000000',
+const startWaypost = (dataDir) =>
+  startWaypostPinned(root, dataDir, {
     HEALTH_CHECK_INTERVAL: `${INTERVAL_MS}ms`,
     HEALTH_CHECK_CONCURRENCY: '64',
-    CONFIG_FILE: join(root, 'config/waypost.yaml'),
-  };
-}
-
-const startWaypost = (dataDir) =>
-  startPinned({
-    core: 0,
-    script: join(root, 'dist/main.js'),
-    env: waypostEnv(dataDir),
-    ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
   });
 
 // Each instance its own base URL (a path on a shared server): one identity, one health path.
@@ -109,7 +97,7 @@ async function main() {
   // Baseline: the same registry with checks off.
   const quietDir = mkdtempSync(join(tmpdir(), 'waypost-bench-'));
   const quiet = await startWaypost(quietDir);
-  const quietOrigin = `http://127.0.0.1:${quiet.match[1]}`;
+  const quietOrigin = quiet.origin;
   const quietRegistered = await registerAll(quietOrigin, ports, 'none');
   if (quietRegistered.failures > 0)
     throw new Error(`${quietRegistered.failures} registrations failed`);
@@ -123,12 +111,12 @@ async function main() {
   // Checked: register, then restart so that every instance is due at once.
   const dataDir = mkdtempSync(join(tmpdir(), 'waypost-bench-'));
   let waypost = await startWaypost(dataDir);
-  await registerAll(`http://127.0.0.1:${waypost.match[1]}`, ports, 'http');
+  await registerAll(waypost.origin, ports, 'http');
   await stop(waypost.child);
   lastHit.fill(0);
   const restartAt = performance.now();
   waypost = await startWaypost(dataDir);
-  const origin = `http://127.0.0.1:${waypost.match[1]}`;
+  const origin = waypost.origin;
   const pid = waypost.child.pid;
   const sweepDeadline = restartAt + 120_000;
   while (lastHit.some((t) => t < restartAt)) {

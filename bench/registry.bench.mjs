@@ -6,15 +6,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt, registerMany, runLoad } from './lib/load.mjs';
-import { cpuSeconds, rssMb, startPinned, stop } from './lib/process.mjs';
+import {
+  BENCH_ADMIN,
+  BENCH_KEY,
+  cpuSeconds,
+  rssMb,
+  startPinned,
+  startWaypostPinned,
+  stop,
+} from './lib/process.mjs';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
 const TYPES = INSTANCES / 10;
 const CONCURRENCY = 32;
 const ONE_SERVICE = 5_000;
 const READ_MS = Number(process.env.BENCH_READ_MS ?? 10_000);
-const KEY = 'bench-registration-key-0123456789';
-const ADMIN = 'bench-admin-key-0123456789abcdef';
+const KEY = BENCH_KEY;
+const ADMIN = BENCH_ADMIN;
 const root = new URL('..', import.meta.url).pathname;
 
 async function main() {
@@ -34,24 +42,8 @@ async function main() {
   });
   await stop(baseline.child);
 
-  const waypost = await startPinned({
-    core: 0,
-    script: join(root, 'dist/main.js'),
-    env: {
-      DATA_DIR: dataDir,
-      STORE: 'sqlite',
-      HOST: '127.0.0.1',
-      ADMIN_PORT: '0',
-      GATEWAY_PORT: '0',
-      LOG_LEVEL: 'info',
-      REGISTRATION_KEY: KEY,
-      ADMIN_KEY: ADMIN,
-      REGISTRATION_RATE_LIMIT: '1000000',
-      CONFIG_FILE: join(root, 'config/waypost.yaml'),
-    },
-    ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
-  });
-  const origin = `http://127.0.0.1:${waypost.match[1]}`;
+  const waypost = await startWaypostPinned(root, dataDir);
+  const origin = waypost.origin;
   const pid = waypost.child.pid;
   const rssIdle = rssMb(pid);
 

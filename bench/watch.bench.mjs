@@ -11,14 +11,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { percentile, registerMany } from './lib/load.mjs';
-import { cpuSeconds, rssMb, startPinned, stop } from './lib/process.mjs';
+import {
+  BENCH_ADMIN,
+  BENCH_KEY,
+  cpuSeconds,
+  rssMb,
+  startWaypostPinned,
+  stop,
+} from './lib/process.mjs';
 
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 10_000);
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1_000);
 const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 2_000);
 const CHANGES = 500;
-const KEY = 'bench-registration-key-0123456789';
-const ADMIN = 'bench-admin-key-0123456789abcdef';
+const KEY = BENCH_KEY;
+const ADMIN = BENCH_ADMIN;
 const root = new URL('..', import.meta.url).pathname;
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,26 +74,12 @@ async function admin(port, method, path, body) {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'waypost-watch-bench-'));
-  const waypost = await startPinned({
-    core: 0,
-    script: join(root, 'dist/main.js'),
-    env: {
-      DATA_DIR: dataDir,
-      STORE: 'memory',
-      HOST: '127.0.0.1',
-      ADMIN_PORT: '0',
-      GATEWAY_PORT: '0',
-      LOG_LEVEL: 'info',
-      REGISTRATION_KEY: KEY,
-      ADMIN_KEY: ADMIN,
-      REGISTRATION_RATE_LIMIT: '1000000',
-      MAX_WATCHERS: String(WATCHERS + 100),
-      CONFIG_FILE: join(root, 'config/waypost.yaml'),
-    },
-    ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
+  const waypost = await startWaypostPinned(root, dataDir, {
+    STORE: 'memory',
+    MAX_WATCHERS: String(WATCHERS + 100),
   });
   const port = Number(waypost.match[1]);
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = waypost.origin;
   const pid = waypost.child.pid;
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const watchers = [];

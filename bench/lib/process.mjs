@@ -63,3 +63,32 @@ export function startCeiling(core, port, backend, root) {
     root,
   );
 }
+
+export const BENCH_KEY = 'bench-registration-key-0123456789';
+export const BENCH_ADMIN = 'bench-admin-key-0123456789abcdef';
+
+/**
+ * The built Waypost (dist/main.js) pinned to core 0 with the benchmarks' keys, no registration rate
+ * limit and ephemeral ports; `env` adds or overrides settings. Answers the child and its admin origin.
+ */
+export async function startWaypostPinned(root, dataDir, env = {}) {
+  const started = await startPinned({
+    core: 0,
+    script: new URL('../../dist/main.js', import.meta.url).pathname,
+    env: {
+      DATA_DIR: dataDir,
+      STORE: 'sqlite',
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      GATEWAY_PORT: '0',
+      LOG_LEVEL: 'info',
+      REGISTRATION_KEY: BENCH_KEY,
+      ADMIN_KEY: BENCH_ADMIN,
+      REGISTRATION_RATE_LIMIT: '1000000',
+      CONFIG_FILE: `${root}/config/waypost.yaml`,
+      ...env,
+    },
+    ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
+  });
+  return { ...started, origin: `http://127.0.0.1:${started.match[1]}` };
+}

@@ -16,12 +16,11 @@ import { InFlight } from './in-flight';
 import { unmapIpv4 } from './request-target';
 import { backoffMs, failureOf, mayRetry } from './retry-policy';
 import type { RouteMatch } from './route-table';
-import type { RouteRuntime } from './route-runtime';
+import { NO_HEADERS, RouteRuntime } from './route-runtime';
 import { RoutingService } from './routing.service';
 import { UpstreamCall, UpstreamCallHooks } from './upstream-call';
 import { UpstreamPools } from './upstream-pools';
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 /** Where a response keeps its request's forwarding, for the one shared 'close' listener. */
 const FORWARDING = Symbol('forwarding');
 

@@ -24,7 +24,8 @@ export interface RouteRuntime {
   extraHeaders: Readonly<Record<string, string>>;
 }
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** No extra headers: one frozen object for every route without `headers` and every refusal. */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 export function buildRouteRuntime(
   route: RouteRecord,

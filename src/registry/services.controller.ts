@@ -31,7 +31,7 @@ import {
   ServiceInstancesResponseDto,
   ServicesSummaryResponseDto,
 } from './dto/instance.response.dto';
-import { ListInstancesQueryDto } from './dto/list-instances.query.dto';
+import { DEFAULT_WAIT_MS, ListInstancesQueryDto } from './dto/list-instances.query.dto';
 import { PatchInstanceDto } from './dto/patch-instance.dto';
 import { RegisterInstanceDto } from './dto/register-instance.dto';
 import { toInstanceInput } from './instance-input';
@@ -42,7 +42,6 @@ import { toRouteSpec } from '../model/route-spec';
 
 /** The header that tells a discovery answer's index (the service's last change). */
 export const INDEX_HEADER = 'x-waypost-index';
-const DEFAULT_WAIT_MS = 30_000;
 
 /** The native registry API. */
 @ApiTags('registry')

@@ -3,7 +3,8 @@ import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsDuration, IsSafeString, ToIntegerIfNumeric } from '../../common/validation';
 import { INSTANCE_STATUSES, InstanceStatus } from '../../model/instance';
 
-/** The longest a long-poll may wait. */
+/** How long a long-poll waits without `wait`, and the longest it may. */
+export const DEFAULT_WAIT_MS = 30_000;
 export const MAX_WAIT_MS = 5 * 60_000;
 
 /** Filters of `GET /services/:serviceType` and of its watch. */
