@@ -67,6 +67,17 @@ describe('watching for changes', () => {
     expect(body(await reader.nth('update')).instances).toHaveLength(1);
   });
 
+  it('keeps an idle stream open with a comment at least every 15 s, and no event', async () => {
+    const reader = await watch('watch-idle');
+    await reader.nth('snapshot');
+    const [bytes, events] = [reader.bytes, reader.events.length];
+    const deadline = Date.now() + 16_000;
+    while (reader.bytes === bytes && Date.now() < deadline) await pause(100);
+    expect(reader.bytes).toBeGreaterThan(bytes);
+    expect(reader.events).toHaveLength(events);
+    expect(reader.ended).toBe(false);
+  }, 20_000);
+
   it('answers an unknown service with an empty snapshot, not an error', async () => {
     const reader = await watch('watch-nobody-yet');
     expect(body(await reader.nth('snapshot'))).toEqual({
