@@ -65,10 +65,7 @@ export class WatchController {
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() reply: FastifyReply,
   ): void {
-    const lastEventId = lastEventIdOf(lastEventIdHeader);
-    this.watchers.admit();
-    // The stream is written on the raw response: Fastify's reply is done with.
-    reply.hijack();
+    const lastEventId = this.takeOver(reply, lastEventIdHeader);
     this.watchers.open(reply.raw, serviceType, { ...filter }, lastEventId);
   }
 
@@ -93,9 +90,18 @@ export class WatchController {
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Res() reply: FastifyReply,
   ): void {
+    const lastEventId = this.takeOver(reply, lastEventIdHeader);
+    this.watchers.openEvents(reply.raw, lastEventId, query.checks === true);
+  }
+
+  /**
+   * Everything that can refuse a stream, before a byte of it is written (a bad Last-Event-ID: 400;
+   * MAX_WATCHERS: 503); then the stream is written on the raw response, Fastify's reply done with.
+   */
+  private takeOver(reply: FastifyReply, lastEventIdHeader: string | undefined): number | null {
     const lastEventId = lastEventIdOf(lastEventIdHeader);
     this.watchers.admit();
     reply.hijack();
-    this.watchers.openEvents(reply.raw, lastEventId, query.checks === true);
+    return lastEventId;
   }
 }
