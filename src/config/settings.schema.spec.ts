@@ -104,6 +104,18 @@ describe('parseSettings', () => {
     ).toBe(600_000);
   });
 
+  it('holds every key to one rule: 16-512 printable characters, settings and client API keys alike', () => {
+    const apiKey = (key: string) => ({ apiKeys: [{ name: 'web', key, permissions: ['a:b'] }] });
+    expect(problemsOf({ ADMIN_KEY: 'a'.repeat(512) })).toEqual([]);
+    expect(problemsOf({}, apiKey('k'.repeat(512)))).toEqual([]);
+    expect(problemsOf({ ADMIN_KEY: 'a'.repeat(513) })).toEqual([
+      'ADMIN_KEY: must be 16-512 printable characters without spaces',
+    ]);
+    expect(problemsOf({}, apiKey('k'.repeat(15)))).toEqual([
+      'waypost.yaml apiKeys: key web: key must be 16-512 printable characters without spaces',
+    ]);
+  });
+
   it('parses the routes, apiKeys and services sections of the file', () => {
     const settings = parseSettings({
       env: {},
