@@ -3,7 +3,14 @@ import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { healthConfig } from '../config/config.namespaces';
-import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS } from '../model/events';
+import { CHECK_OWNERSHIP, CheckOwnership, OwnershipMove } from '../fleet/check-ownership';
+import {
+  GATEWAY_EVENTS,
+  InstanceEvent,
+  InstanceUpdatedEvent,
+  REGISTRY_EVENTS,
+  UpstreamFailedEvent,
+} from '../model/events';
 import { CheckOutcome } from '../model/health';
 import { InstanceRecord } from '../model/instance';
 import { RegistryService } from '../registry/registry.service';
@@ -21,6 +28,7 @@ const SWEEP_INTERVAL = 'deregister-after';
  * of its interval (DOWN_CHECK_INTERVAL while DOWN), at most HEALTH_CHECK_CONCURRENCY checks are in
  * flight. It only schedules, probes and reports (`registry.applyCheck`): the registry decides what
  * a result does and announces it; the scheduler follows those announcements to keep its queue.
+ * On a fleet it checks only the instances this node holds the claim of (CheckOwnership).
  */
 @Injectable()
 export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,6 +44,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     private readonly registry: RegistryService,
     private readonly scheduler: SchedulerRegistry,
     @Inject(healthConfig.KEY) private readonly settings: ConfigType<typeof healthConfig>,
+    @Inject(CHECK_OWNERSHIP) private readonly ownership: CheckOwnership,
   ) {
     this.http = new HttpProbe(Math.min(settings.intervalMs * 2, 60_000));
   }
@@ -43,11 +52,16 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   /** After a restart every instance keeps its status and is checked again at once. */
   onApplicationBootstrap(): void {
     for (const instance of this.registry.allInstances()) this.scheduleFirst(instance);
+    this.ownership.onMove((move) => this.onMove(move));
+    this.ownership.onTrafficReport((id, error) => this.trafficFailed(id, error));
     if (this.settings.deregisterAfterMs !== null) {
       const every = Math.max(250, Math.min(5_000, Math.floor(this.settings.deregisterAfterMs / 4)));
       this.scheduler.addInterval(
         SWEEP_INTERVAL,
-        setInterval(() => this.registry.deregisterLongDown(), every),
+        setInterval(
+          () => void this.registry.deregisterLongDown(Date.now(), (id) => this.ownership.owns(id)),
+          every,
+        ),
       );
     }
     this.pump();
@@ -76,6 +90,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   @OnEvent(REGISTRY_EVENTS.instanceUpdated)
   onUpdated(event: InstanceUpdatedEvent): void {
     const { instance } = event;
+    if (!this.ownership.owns(instance.id)) return;
     switch (planAfterChange(event)) {
       case 'remove':
         this.queue.remove(instance.id);
@@ -95,8 +110,29 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     this.pumpSoon();
   }
 
+  /** The gateway's passive check: live traffic could not reach an instance. */
+  @OnEvent(GATEWAY_EVENTS.upstreamFailed)
+  onUpstreamFailed({ instanceId, error }: UpstreamFailedEvent): void {
+    if (this.ownership.owns(instanceId)) this.trafficFailed(instanceId, error);
+    else this.ownership.reportTraffic(instanceId, error);
+  }
+
+  private trafficFailed(instanceId: string, error: string): void {
+    void this.registry.applyCheck(instanceId, { kind: 'traffic', error }).catch(() => {});
+  }
+
+  /** Instances moved between nodes: a gained one is checked at once (a ttl one at its deadline). */
+  private onMove({ gained, lost }: OwnershipMove): void {
+    for (const id of lost) this.queue.remove(id);
+    for (const id of gained) {
+      const instance = this.registry.instancesById(id);
+      if (instance) this.scheduleFirst(instance);
+    }
+    this.pumpSoon();
+  }
+
   private scheduleFirst(instance: InstanceRecord): void {
-    if (!isChecked(instance)) this.queue.remove(instance.id);
+    if (!isChecked(instance) || !this.ownership.owns(instance.id)) this.queue.remove(instance.id);
     else if (instance.healthCheck.type === 'ttl')
       this.queue.schedule(instance.id, ttlDeadline(instance));
     else this.queue.schedule(instance.id, Date.now());
@@ -104,6 +140,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
 
   private scheduleNext(instance: InstanceRecord): void {
     if (instance.checksStopped || instance.status === 'MAINTENANCE') return;
+    if (!this.ownership.owns(instance.id)) return;
     const interval =
       instance.status === 'DOWN'
         ? this.settings.downIntervalMs
@@ -148,28 +185,38 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       // Only a ttl that really ran out counts: a heartbeat may have come since this was queued.
       const deadline = ttlDeadline(instance);
       if (Date.now() < deadline) return this.queue.schedule(instance.id, deadline);
-      this.registry.applyCheck(instance.id, { kind: 'ttl' });
+      void this.registry.applyCheck(instance.id, { kind: 'ttl' }).catch(() => {});
       return;
     }
     const state = { recheck: false };
     this.running.set(instance.id, state);
-    void this.probe(instance).then((outcome) => this.report(instance, outcome, state.recheck));
+    void this.probe(instance)
+      .then((outcome) => this.report(instance, outcome, state))
+      .catch(() => this.scheduleNext(instance))
+      .finally(() => {
+        this.running.delete(instance.id);
+        this.pump();
+      });
   }
 
   /** Hands a probe's outcome to the registry, then queues the next check of what it answers. */
-  private report(probed: InstanceRecord, outcome: CheckOutcome, recheck: boolean): void {
-    this.running.delete(probed.id);
+  private async report(
+    probed: InstanceRecord,
+    outcome: CheckOutcome,
+    state: { recheck: boolean },
+  ): Promise<void> {
     if (this.stopped) return;
     const current = this.registry.instancesById(probed.id);
     // Re-registered or moved meanwhile: this outcome speaks of an old address.
     if (current && (current.url !== probed.url || current.tokenHash !== probed.tokenHash)) {
       this.scheduleFirst(current);
-    } else if (current) {
-      const after = this.registry.applyCheck(probed.id, { kind: 'probe', outcome });
-      if (after && recheck) this.queue.schedule(after.id, Date.now());
-      else if (after) this.scheduleNext(after);
+      return;
     }
-    this.pump();
+    if (!current || !this.ownership.owns(probed.id)) return;
+    const after = await this.registry.applyCheck(probed.id, { kind: 'probe', outcome });
+    if (!after || this.stopped) return;
+    if (state.recheck) this.queue.schedule(after.id, Date.now());
+    else this.scheduleNext(after);
   }
 
   private probe(instance: InstanceRecord): Promise<CheckOutcome> {

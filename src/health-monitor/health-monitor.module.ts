@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { FleetModule } from '../fleet/fleet.module';
 import { RegistryModule } from '../registry/registry.module';
 import { CheckScheduler } from './check.scheduler';
 
@@ -8,7 +9,7 @@ import { CheckScheduler } from './check.scheduler';
  * and writes instances only through the registry it imports.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), RegistryModule],
+  imports: [ScheduleModule.forRoot(), RegistryModule, FleetModule],
   providers: [CheckScheduler],
 })
 export class HealthMonitorModule {}

@@ -3,15 +3,19 @@ import { ChangeFeed } from './change-feed';
 describe(ChangeFeed.name, () => {
   afterEach(() => jest.useRealTimers());
 
-  it('starts where the store left off and moves one index per commit', () => {
+  it('starts where the store left off and moves with each commit', () => {
     const feed = new ChangeFeed(41, { users: 40 });
-    expect([feed.index, feed.next, feed.indexOf('users'), feed.indexOf('other')]).toEqual([
-      41, 42, 40, 0,
-    ]);
+    expect([feed.index, feed.indexOf('users'), feed.indexOf('other')]).toEqual([41, 40, 0]);
     feed.publish(42, []);
     expect([feed.index, feed.indexOf('users')]).toEqual([42, 40]);
     feed.publish(43, ['users']);
     expect(feed.indexOf('users')).toBe(43);
+  });
+
+  it("answers a store's floor for a service it has no index of, so an older wait returns", async () => {
+    const feed = new ChangeFeed(90, { users: 80 }, 90);
+    expect([feed.indexOf('users'), feed.indexOf('other')]).toEqual([80, 90]);
+    await expect(feed.changeAfter('other', 50, 1_000)).resolves.toBe(90);
   });
 
   it('calls only the subscribers of the services a commit touched', () => {

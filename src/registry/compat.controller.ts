@@ -26,9 +26,9 @@ export class CompatController {
   @ApiOperation({ summary: 'Route a host and path to one backend URL' })
   @ApiOkResponse({ description: '{"status": "registered", "host", "path", "backend"}' })
   @ApiConflictResponse({ description: '{"error": "route already exists"}' })
-  register(@Body() dto: CompatRegisterDto) {
+  async register(@Body() dto: CompatRegisterDto) {
     const { options = {} } = dto;
-    const route = this.registry.addBackendRoute(
+    const route = await this.registry.addBackendRoute(
       toRouteSpec({ ...options, host: dto.host, path: dto.path }, { backend: dto.backend }),
     );
     return {
@@ -46,9 +46,9 @@ export class CompatController {
   @ApiOperation({ summary: 'Remove a route made by /register' })
   @ApiOkResponse({ description: '{"status": "deregistered", "host", "path"}' })
   @ApiNotFoundResponse({ description: 'No such route' })
-  deregister(@Body() dto: CompatDeregisterDto) {
+  async deregister(@Body() dto: CompatDeregisterDto) {
     const spec = toRouteSpec({ host: dto.host, path: dto.path }, { backend: '' });
-    this.registry.removeBackendRoute(spec.host, spec.path);
+    await this.registry.removeBackendRoute(spec.host, spec.path);
     return { status: 'deregistered', host: dto.host, path: dto.path };
   }
 
@@ -72,9 +72,9 @@ export class CompatController {
   @ApiOkResponse({
     description: '{"status": "registered", "service", "serviceId", "token", "routes"}',
   })
-  registerService(@Body() dto: RegisterServiceDto) {
+  async registerService(@Body() dto: RegisterServiceDto) {
     const specs = (dto.routes ?? []).map((route) => toRouteSpec(route, { service: dto.service }));
-    const { instance, token, routes } = this.registry.register(
+    const { instance, token, routes } = await this.registry.register(
       {
         serviceType: dto.service,
         ...locateUrl(dto.url),

@@ -47,18 +47,20 @@ describe(RegistryState.name, () => {
       url: 'http://10.0.0.9:80',
     } as unknown as InstanceRecord;
     state.apply([
-      { op: 'putInstance', instance: a },
-      { op: 'putInstance', instance: internal },
+      { op: 'putInstance', instance: a, reason: 'registration' },
+      { op: 'putInstance', instance: internal, reason: 'registration' },
     ]);
     expect(state.instanceLike(base)?.id).toBe('a');
     expect(state.instanceLike({ ...base, url: 'http://10.0.0.2:80' })).toBeUndefined();
     // One internal instance per service, whatever its URL.
     expect(state.instanceLike({ ...base, origin: 'internal', url: 'http://x' })?.id).toBe('i');
     // Moved to another service type: found there, not here.
-    state.apply([{ op: 'putInstance', instance: { ...a, serviceType: 'cart' } }]);
+    state.apply([
+      { op: 'putInstance', instance: { ...a, serviceType: 'cart' }, reason: 'registration' },
+    ]);
     expect(state.instanceLike(base)).toBeUndefined();
     expect(state.instanceLike({ ...base, serviceType: 'cart' })?.id).toBe('a');
-    state.apply([{ op: 'deleteInstance', id: 'a' }]);
+    state.apply([{ op: 'deleteInstance', id: 'a', reason: 'deregistration' }]);
     expect(state.instanceLike({ ...base, serviceType: 'cart' })).toBeUndefined();
   });
 
@@ -72,7 +74,7 @@ describe(RegistryState.name, () => {
         instance('2', 'shop', 'DOWN'),
         instance('3', 'shop', 'UP'),
         instance('4', 'cart', 'MAINTENANCE'),
-      ].map((i) => ({ op: 'putInstance' as const, instance: i })),
+      ].map((i) => ({ op: 'putInstance' as const, instance: i, reason: 'registration' as const })),
     );
     expect([...state.statusCounts()]).toEqual([
       ['cart', { UNKNOWN: 0, UP: 0, DOWN: 0, MAINTENANCE: 1, total: 1 }],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { countByStatus, InstanceRecord, StatusCounts } from '../model/instance';
 import { routeKey, RouteRecord } from '../model/route';
 import { StoreChange } from './store/registry-store';
@@ -6,6 +7,19 @@ function identityOf(like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>
   return like.origin === 'internal'
     ? `internal\n${like.serviceType}`
     : `service\n${like.serviceType}\n${like.url}`;
+}
+
+/**
+ * The id a new instance gets: derived from what a registration is matched on, so two nodes that
+ * register the same instance at once write the same key and the store lets exactly one of them
+ * create it (the other decides again and replaces it, as a re-registration). Shaped as a UUID.
+ */
+export function instanceIdFor(
+  like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>,
+): string {
+  const hex = createHash('sha256').update(identityOf(like)).digest('hex');
+  const variant = ((parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**

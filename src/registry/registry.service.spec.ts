@@ -4,7 +4,6 @@ import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { configModuleFor } from '../config/config.namespaces';
 import { parseSettings } from '../config/settings.schema';
-import { GATEWAY_EVENTS } from '../model/events';
 import { RegistryService } from './registry.service';
 import { MemoryRegistryStore } from './store/memory.store';
 import { REGISTRY_STORE } from './store/registry-store';
@@ -46,38 +45,38 @@ describe(RegistryService.name, () => {
   });
 
   const names = () => seen.map((e) => e.name);
-  const stored = (id: string) => store.load().instances.find((i) => i.id === id);
+  const stored = async (id: string) => (await store.load()).instances.find((i) => i.id === id);
 
-  it('announces a registration once, and a re-registration as an update of the same id', () => {
-    const { instance } = registry.register(input(), []);
+  it('announces a registration once, and a re-registration as an update of the same id', async () => {
+    const { instance } = await registry.register(input(), []);
     expect(names()).toEqual(['instance.registered']);
     expect(seen[0].payload).toMatchObject({ reason: 'registration' });
     seen = [];
-    const again = registry.register(input({ tags: ['v2'] }), []);
+    const again = await registry.register(input({ tags: ['v2'] }), []);
     expect(again.instance.id).toBe(instance.id);
     expect(names()).toEqual(['instance.updated']);
     expect(seen[0].payload).toMatchObject({ reason: 'registration', statusChange: null });
   });
 
-  it('keeps a passed check that changes no status in memory: announced as a check, not stored', () => {
-    const { instance } = registry.register(input(), []);
-    registry.applyCheck(instance.id, pass);
+  it('keeps a passed check that changes no status in memory: announced as a check, not stored', async () => {
+    const { instance } = await registry.register(input(), []);
+    await registry.applyCheck(instance.id, pass);
     seen = [];
     const slower = { kind: 'probe' as const, outcome: { ...pass.outcome, responseTimeMs: 7 } };
-    const after = registry.applyCheck(instance.id, slower);
+    const after = await registry.applyCheck(instance.id, slower);
     expect(names()).toEqual(['healthCheckPassed']);
     expect(after?.responseTimeMs).toBe(7);
     expect(registry.getInstance(instance.id)).toBe(after);
     // The store holds the record of the last durable change: UNKNOWN -> UP, at 3 ms.
-    expect(stored(instance.id)).toMatchObject({ status: 'UP', responseTimeMs: 3 });
+    expect(await stored(instance.id)).toMatchObject({ status: 'UP', responseTimeMs: 3 });
   });
 
-  it('stores and announces a status change once, with its reason', () => {
-    const { instance } = registry.register(input(), []);
-    registry.applyCheck(instance.id, pass);
+  it('stores and announces a status change once, with its reason', async () => {
+    const { instance } = await registry.register(input(), []);
+    await registry.applyCheck(instance.id, pass);
     seen = [];
-    registry.applyCheck(instance.id, fail);
-    registry.applyCheck(instance.id, fail);
+    await registry.applyCheck(instance.id, fail);
+    await registry.applyCheck(instance.id, fail);
     expect(names()).toEqual([
       'healthCheckFailed',
       'instance.updated',
@@ -85,67 +84,66 @@ describe(RegistryService.name, () => {
       'healthCheckFailed',
     ]);
     expect(seen[2].payload).toMatchObject({ from: 'UP', to: 'DOWN', reason: 'check' });
-    expect(stored(instance.id)?.status).toBe('DOWN');
+    expect((await stored(instance.id))?.status).toBe('DOWN');
   });
 
-  it("takes the gateway's failed traffic as failures with reason traffic", () => {
-    const { instance } = registry.register(input(), []);
-    registry.applyCheck(instance.id, pass);
+  it('takes failed live traffic as failures with reason traffic', async () => {
+    const { instance } = await registry.register(input(), []);
+    await registry.applyCheck(instance.id, pass);
     seen = [];
     for (let i = 0; i < 2; i++)
-      events.emit(GATEWAY_EVENTS.upstreamFailed, {
-        instanceId: instance.id,
-        error: 'ECONNREFUSED',
-      });
+      await registry.applyCheck(instance.id, { kind: 'traffic', error: 'ECONNREFUSED' });
     const change = seen.find((e) => e.name === 'instanceStatusChanged');
     expect(change?.payload).toMatchObject({ to: 'DOWN', reason: 'traffic' });
     expect(registry.getInstance(instance.id).lastError).toBe('live traffic: ECONNREFUSED');
   });
 
-  it("names the report's own reason when it stops the checks without a status change", () => {
-    const { instance } = registry.register(input(), []);
+  it("names the report's own reason when it stops the checks without a status change", async () => {
+    const { instance } = await registry.register(input(), []);
     for (let i = 0; i < 9; i++)
-      registry.applyCheck(instance.id, { kind: 'traffic', error: 'ECONNRESET' });
+      await registry.applyCheck(instance.id, { kind: 'traffic', error: 'ECONNRESET' });
     seen = [];
-    registry.applyCheck(instance.id, { kind: 'traffic', error: 'ECONNRESET' });
+    await registry.applyCheck(instance.id, { kind: 'traffic', error: 'ECONNRESET' });
     const updated = seen.find((e) => e.name === 'instance.updated');
     expect(updated?.payload).toMatchObject({ reason: 'traffic', statusChange: null });
     expect(registry.getInstance(instance.id).checksStopped).toBe(true);
   });
 
-  it('answers a heartbeat with the state after it, announced once', () => {
+  it('answers a heartbeat with the state after it, announced once', async () => {
     const ttl = { type: 'ttl' as const, path: '/health', interval: null, timeout: null, ttl: 1000 };
-    const { instance } = registry.register(input({ healthCheck: ttl }), []);
-    registry.applyCheck(instance.id, { kind: 'ttl' });
+    const { instance } = await registry.register(input({ healthCheck: ttl }), []);
+    await registry.applyCheck(instance.id, { kind: 'ttl' });
     expect(registry.getInstance(instance.id).status).toBe('DOWN');
     seen = [];
-    const answered = registry.heartbeat(instance.id);
+    const answered = await registry.heartbeat(instance.id);
     expect(answered.status).toBe('UP');
     expect(registry.getInstance(instance.id)).toBe(answered);
     expect(names()).toEqual(['instance.updated', 'instanceStatusChanged']);
     expect(seen[1].payload).toMatchObject({ from: 'DOWN', to: 'UP', reason: 'heartbeat' });
   });
 
-  it('removes instances DOWN for DEREGISTER_AFTER, with reason deregister_after', () => {
-    const { instance } = registry.register(input(), []);
-    registry.applyCheck(instance.id, fail);
-    registry.applyCheck(instance.id, fail);
+  it('removes instances DOWN for DEREGISTER_AFTER, with reason deregister_after', async () => {
+    const { instance } = await registry.register(input(), []);
+    await registry.applyCheck(instance.id, fail);
+    await registry.applyCheck(instance.id, fail);
     seen = [];
-    expect(registry.deregisterLongDown(Date.now() + 500)).toBe(0);
-    expect(registry.deregisterLongDown(Date.now() + 1_000)).toBe(1);
+    expect(await registry.deregisterLongDown(Date.now() + 500)).toBe(0);
+    expect(await registry.deregisterLongDown(Date.now() + 1_000)).toBe(1);
     expect(names()).toEqual(['instance.removed']);
     expect(seen[0].payload).toMatchObject({ reason: 'deregister_after' });
     expect(registry.instancesById(instance.id)).toBeUndefined();
   });
 
-  it('changes nothing and announces nothing when the store refuses the commit', () => {
-    const { instance } = registry.register(input(), []);
-    store.close();
+  it('changes nothing and announces nothing when the store refuses the commit', async () => {
+    const { instance } = await registry.register(input(), []);
+    await store.close();
     seen = [];
-    expect(() =>
+    await expect(
       registry.register(input({ port: 3001, url: 'http://127.0.0.1:3001' }), []),
-    ).toThrow();
-    expect(() => registry.patchInstance(instance.id, { status: 'MAINTENANCE' })).toThrow();
+    ).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(
+      registry.patchInstance(instance.id, { status: 'MAINTENANCE' }),
+    ).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
     expect(registry.instancesOf('users')).toHaveLength(1);
     expect(registry.getInstance(instance.id).status).toBe('UNKNOWN');
     expect(seen).toEqual([]);

@@ -7,22 +7,21 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { InstanceCredentialsVerifier } from '../auth/auth.constants';
 import { generateSecret, hashSecret, secretMatchesHash } from '../auth/keys';
 import { AppError } from '../common/errors/app-error';
 import { healthConfig, proxyConfig } from '../config/config.namespaces';
-import { ChangeReason, GATEWAY_EVENTS, UpstreamFailedEvent } from '../model/events';
+import { ChangeReason } from '../model/events';
 import { CheckReport, reasonOf } from '../model/health';
 import { InstanceRecord, StatusCounts, toInstanceView } from '../model/instance';
 import { routeKey, RouteRecord, RouteSpec } from '../model/route';
 import { routesOverlap } from '../model/route-pattern';
-import { ChangeAnnouncer } from './change-announcer';
+import { ChangeApplier } from './change-applier';
 import { ChangeFeed } from './change-feed';
 import { HistoryEntry } from './instance-history';
 import { Journal } from './journal';
-import { DiscoveryCache } from './discovery-cache';
 import { InstanceFilter, matchesFilter } from './instance-filter';
 import {
   InstanceInput,
@@ -32,10 +31,18 @@ import {
   registeredRecord,
   shouldDeregister,
 } from './lifecycle/instance-lifecycle';
-import { RegistryState } from './registry-state';
+import { instanceIdFor } from './registry-state';
 import { AdmissionContext, admitRoute } from './routes/route-admission';
 import { planInstanceRoutes, releaseRoute } from './routes/route-ownership';
-import { REGISTRY_STORE, RegistryStore, StoreChange } from './store/registry-store';
+import {
+  REGISTRY_STORE,
+  RegistryStore,
+  StoreChange,
+  StoreConflictError,
+  StoreGuard,
+  StoreUnavailableError,
+} from './store/registry-store';
+import { keysMovedBy } from './store/store-keys';
 
 export interface Registration {
   instance: InstanceRecord;
@@ -47,11 +54,24 @@ export interface Registration {
 /** A hash no token matches, compared against for unknown ids so they cost the same as known ones. */
 const NO_SUCH_TOKEN = hashSecret(generateSecret());
 
+/** How often a decision is made again when another writer changed what it was made on. */
+const MAX_ATTEMPTS = 5;
+/** How long a write waits for its node to apply it before answering from what it decided. */
+const APPLY_WAIT_MS = 2_000;
+
+/** One decision: what to commit, what the caller gets, and the check claim it needs, if any. */
+interface Plan<T> {
+  changes: StoreChange[];
+  result: T;
+  claim?: string;
+}
+
 /**
- * The registry, the one writer of instances and routes: the native API, both compatibility APIs,
- * the health monitor and the gateway report to it; the pure instance lifecycle decides the next
- * record; the registry commits it to the store in one transaction, applies it to memory, then
- * announces it once. Every answer shows the state after the change.
+ * The registry, the one writer of instances and routes: the native API, both compatibility APIs
+ * and the health monitor report to it; the pure instance lifecycle decides the next record; the
+ * registry commits it, guarded by the revision of every key it writes, so a decision made on
+ * state another node changed meanwhile is made again. Memory follows the store's change feed
+ * (ChangeApplier), and every answer shows the state after the change.
  */
 @Injectable()
 export class RegistryService
@@ -62,12 +82,7 @@ export class RegistryService
     InstanceCredentialsVerifier
 {
   private readonly logger = new Logger(RegistryService.name);
-  private readonly state = new RegistryState();
-  private readonly discovery = new DiscoveryCache();
-  /** The change log's index and per-service subscriptions; loaded from the store at start. */
-  private feed = new ChangeFeed();
-  /** Made with the feed at start, so that its journal begins at the stored index. */
-  private announce!: ChangeAnnouncer;
+  private readonly applier: ChangeApplier;
   /**
    * The config file's routes as records, built once: the gateway keeps per-route state (rate-limit
    * windows, circuit breakers) by record, so a fresh copy per call would reset it on every change.
@@ -78,8 +93,9 @@ export class RegistryService
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
     @Inject(proxyConfig.KEY) private readonly proxy: ConfigType<typeof proxyConfig>,
     @Inject(healthConfig.KEY) private readonly health: ConfigType<typeof healthConfig>,
-    private readonly events: EventEmitter2,
+    events: EventEmitter2,
   ) {
+    this.applier = new ChangeApplier(events);
     const startedAt = new Date().toISOString();
     this.configRouteRecords = proxy.routes.map((spec, index) => ({
       ...spec,
@@ -90,14 +106,10 @@ export class RegistryService
     }));
   }
 
-  onModuleInit(): void {
-    const snapshot = this.store.load();
-    this.feed = new ChangeFeed(snapshot.index, snapshot.serviceIndexes);
-    this.announce = new ChangeAnnouncer(this.events, () => this.feed.index);
-    this.state.apply([
-      ...snapshot.instances.map((instance) => ({ op: 'putInstance' as const, instance })),
-      ...snapshot.routes.map((route) => ({ op: 'putRoute' as const, route })),
-    ]);
+  async onModuleInit(): Promise<void> {
+    const snapshot = await this.store.load();
+    this.applier.start(snapshot);
+    this.store.follow(this.applier);
     for (const route of snapshot.routes) {
       if (this.proxy.routes.some((configRoute) => routesOverlap(route, configRoute))) {
         this.logger.warn(
@@ -112,12 +124,12 @@ export class RegistryService
 
   /** Before the listeners close: long-polls answer now instead of holding the shutdown. */
   beforeApplicationShutdown(): void {
-    this.feed.close();
+    this.applier.close();
   }
 
   /** Runs after both listeners have closed, so no request is left that could write. */
-  onApplicationShutdown(): void {
-    this.store.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
   }
 
   verify(instanceId: string, token: string): boolean {
@@ -130,69 +142,99 @@ export class RegistryService
    * restart), or an /internal/register-service client re-registering its service, replaces the
    * earlier record under the same id with a fresh token.
    */
-  register(input: InstanceInput, routeSpecs: readonly RouteSpec[]): Registration {
-    const now = new Date().toISOString();
-    const previous = this.state.instanceLike(input);
-    const id = previous?.id ?? randomUUID();
+  async register(input: InstanceInput, routeSpecs: readonly RouteSpec[]): Promise<Registration> {
     const token = generateSecret();
-    const instance = registeredRecord(input, { id, tokenHash: hashSecret(token), now }, previous);
-    const routeChanges = planInstanceRoutes(this.state, id, routeSpecs, this.admission(), now);
-    this.commit([{ op: 'putInstance', instance }, ...routeChanges]);
-    if (previous) this.announce.updated(previous, instance, 'registration', null);
-    else this.announce.registered(instance);
-    return { instance, token, routes: this.state.routesOwnedBy(id) };
+    const tokenHash = hashSecret(token);
+    const instance = await this.transact(() => {
+      const now = new Date().toISOString();
+      const previous = this.state.instanceLike(input);
+      const id = previous?.id ?? instanceIdFor(input);
+      const record = registeredRecord(input, { id, tokenHash, now }, previous);
+      const routeChanges = planInstanceRoutes(this.state, id, routeSpecs, this.admission(), now);
+      return {
+        changes: [{ op: 'putInstance', instance: record, reason: 'registration' }, ...routeChanges],
+        result: record,
+      };
+    });
+    return { instance, token, routes: this.state.routesOwnedBy(instance.id) };
   }
 
   /** Deregisters an instance; the routes it brought go with it unless another owner keeps them. */
-  removeInstance(id: string, reason: ChangeReason = 'deregistration'): InstanceRecord {
-    const instance = this.requireInstance(id);
-    const routeChanges = this.state.routesOwnedBy(id).flatMap((route) => releaseRoute(route, id));
-    this.commit([{ op: 'deleteInstance', id }, ...routeChanges]);
-    this.announce.removed(instance, reason);
-    return instance;
+  removeInstance(id: string, reason: ChangeReason = 'deregistration'): Promise<InstanceRecord> {
+    return this.transact(() => {
+      const instance = this.requireInstance(id);
+      const routes = this.state.routesOwnedBy(id).flatMap((route) => releaseRoute(route, id));
+      return { changes: [{ op: 'deleteInstance', id, reason }, ...routes], result: instance };
+    });
   }
 
   /** `PUT /service/:id/heartbeat`: renews a ttl check, restarts stopped checks. */
-  heartbeat(id: string): InstanceRecord {
-    return this.apply(this.requireInstance(id), { type: 'heartbeat' });
+  heartbeat(id: string): Promise<InstanceRecord> {
+    return this.step(id, { type: 'heartbeat' });
   }
 
   /** `PATCH /service/:id`: drain, undrain, metadata, weight. */
-  patchInstance(id: string, patch: InstancePatch): InstanceRecord {
-    return this.apply(this.requireInstance(id), { type: 'operator', patch });
+  patchInstance(id: string, patch: InstancePatch): Promise<InstanceRecord> {
+    return this.step(id, { type: 'operator', patch });
   }
 
   /**
-   * What the health monitor reports: a probe's outcome or a missed ttl (and, through
-   * `upstreamFailed`, the gateway: failed live traffic). Answers the instance after the report, or
-   * null when it is gone.
+   * What the health monitor reports: a probe's outcome, a missed ttl or failed live traffic.
+   * Written only while this node holds the instance's check claim. Answers the instance after the
+   * report, or null when it is gone or another node checks it now.
    */
-  applyCheck(id: string, report: CheckReport): InstanceRecord | null {
+  async applyCheck(id: string, report: CheckReport): Promise<InstanceRecord | null> {
     const before = this.state.instances.get(id);
     if (!before) return null;
-    const after = this.apply(before, { type: 'report', report });
-    if (after !== before) {
-      const outcome =
-        report.kind === 'probe'
-          ? report.outcome
-          : { ok: false, responseTimeMs: 0, error: after.lastError };
-      this.announce.checked(after, outcome, reasonOf(report), after.status !== before.status);
+    const step = nextStep(before, { type: 'report', report }, this.health, now());
+    let after = step.record;
+    if (after === before) return before;
+    if (!step.durable) {
+      this.applier.keep(after);
+    } else {
+      const reason = step.statusChange?.reason ?? reasonOf(report);
+      try {
+        after = await this.transact(
+          () => ({
+            changes: [{ op: 'putInstance', instance: after, reason }],
+            result: after,
+            claim: id,
+          }),
+          1,
+        );
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'CONFLICT') return null;
+        throw error;
+      }
+      if (step.stopped) this.announce.checksStopped(after);
     }
+    const outcome =
+      report.kind === 'probe'
+        ? report.outcome
+        : { ok: false, responseTimeMs: 0, error: after.lastError };
+    this.announce.checked(after, outcome, reasonOf(report), step.statusChange !== null);
     return after;
   }
 
-  /** The gateway's passive check: live traffic could not reach an instance. */
-  @OnEvent(GATEWAY_EVENTS.upstreamFailed)
-  onUpstreamFailed({ instanceId, error }: UpstreamFailedEvent): void {
-    this.applyCheck(instanceId, { kind: 'traffic', error });
-  }
-
-  /** Removes every instance DOWN for DEREGISTER_AFTER or longer; answers how many went. */
-  deregisterLongDown(nowMs = Date.now()): number {
+  /**
+   * Removes every instance DOWN for DEREGISTER_AFTER or longer among those `checkedHere` names;
+   * answers how many went.
+   */
+  async deregisterLongDown(
+    nowMs = Date.now(),
+    checkedHere: (id: string) => boolean = () => true,
+  ): Promise<number> {
     let removed = 0;
     for (const instance of [...this.state.instances.values()]) {
+      if (!checkedHere(instance.id)) continue;
       if (!shouldDeregister(instance, this.health.deregisterAfterMs, nowMs)) continue;
-      this.removeInstance(instance.id, 'deregister_after');
+      try {
+        await this.removeInstance(instance.id, 'deregister_after');
+      } catch (error) {
+        // Gone already, or the store is away: the next sweep looks again.
+        if (error instanceof AppError) continue;
+        throw error;
+      }
       this.announce.deregisteredAfterDown(instance);
       removed++;
     }
@@ -200,29 +242,31 @@ export class RegistryService
   }
 
   /** `POST /register`: a route to one backend URL. */
-  addBackendRoute(spec: RouteSpec): RouteRecord {
-    if (admitRoute(spec, this.admission())) {
-      throw new AppError('ROUTE_EXISTS', `${spec.host ?? '*'}${spec.path} is already registered`);
-    }
-    const route: RouteRecord = {
-      ...spec,
-      id: randomUUID(),
-      origin: 'register',
-      owners: [],
-      registeredAt: new Date().toISOString(),
-    };
-    this.commit([{ op: 'putRoute', route }]);
-    return route;
+  addBackendRoute(spec: RouteSpec): Promise<RouteRecord> {
+    return this.transact(() => {
+      if (admitRoute(spec, this.admission())) {
+        throw new AppError('ROUTE_EXISTS', `${spec.host ?? '*'}${spec.path} is already registered`);
+      }
+      const route: RouteRecord = {
+        ...spec,
+        id: randomUUID(),
+        origin: 'register',
+        owners: [],
+        registeredAt: now(),
+      };
+      return { changes: [{ op: 'putRoute', route }], result: route };
+    });
   }
 
   /** `POST /deregister`: only routes that `/register` made can go this way. */
-  removeBackendRoute(host: string | null, path: string): RouteRecord {
-    const route = this.state.routesByKey.get(routeKey({ host, path, methods: null }));
-    if (!route || route.origin !== 'register') {
-      throw new AppError('ROUTE_NOT_FOUND', `no route registered for ${host ?? '*'}${path}`);
-    }
-    this.commit([{ op: 'deleteRoute', id: route.id }]);
-    return route;
+  removeBackendRoute(host: string | null, path: string): Promise<RouteRecord> {
+    return this.transact(() => {
+      const route = this.state.routesByKey.get(routeKey({ host, path, methods: null }));
+      if (!route || route.origin !== 'register') {
+        throw new AppError('ROUTE_NOT_FOUND', `no route registered for ${host ?? '*'}${path}`);
+      }
+      return { changes: [{ op: 'deleteRoute', id: route.id }], result: route };
+    });
   }
 
   getInstance(id: string): InstanceRecord {
@@ -241,13 +285,13 @@ export class RegistryService
 
   /** The registry's change log: its index, each service's last change, subscriptions. */
   get changes(): ChangeFeed {
-    return this.feed;
+    return this.applier.feed;
   }
 
   /** The discovery answer `{serviceType, instances}` as JSON, from the cache when nothing changed. */
   discover(serviceType: string, filter: InstanceFilter): string {
     const variant = JSON.stringify([filter.status, filter.tag, filter.zone, filter.version]);
-    return this.discovery.get(serviceType, variant, () =>
+    return this.applier.discovery.get(serviceType, variant, () =>
       JSON.stringify({
         serviceType,
         instances: this.state
@@ -293,38 +337,66 @@ export class RegistryService
     return this.store.ping();
   }
 
-  /** Every service type whose instances the changes touch, before and after. */
-  private touchedServices(changes: readonly StoreChange[]): Set<string> {
-    const services = new Set<string>();
-    for (const change of changes) {
-      if (change.op !== 'putInstance' && change.op !== 'deleteInstance') continue;
-      const id = change.op === 'putInstance' ? change.instance.id : change.id;
-      const before = this.state.instances.get(id);
-      if (before) services.add(before.serviceType);
-      if (change.op === 'putInstance') services.add(change.instance.serviceType);
-    }
-    return services;
+  private get state() {
+    return this.applier.state;
+  }
+
+  private get announce() {
+    return this.applier.announce;
+  }
+
+  /** An operator's or an instance's own change, on any node: guarded by the instance's revision. */
+  private step(
+    id: string,
+    event: Exclude<LifecycleEvent, { type: 'report' }>,
+  ): Promise<InstanceRecord> {
+    return this.transact(() => {
+      const before = this.requireInstance(id);
+      const after = nextStep(before, event, this.health, now()).record;
+      if (after === before) return { changes: [], result: before };
+      return {
+        changes: [{ op: 'putInstance', instance: after, reason: event.type }],
+        result: after,
+      };
+    });
   }
 
   /**
-   * One lifecycle step, applied once: committed and announced when durable, else kept in memory
-   * (check bookkeeping, which shows in discovery within a second).
+   * Decides, commits and waits until this node has applied the commit. Every key written is
+   * guarded by the revision the decision saw; when another writer moved one meanwhile, the
+   * decision is made again on the newer state, up to `attempts` times.
    */
-  private apply(before: InstanceRecord, event: LifecycleEvent): InstanceRecord {
-    const step = nextStep(before, event, this.health, new Date().toISOString());
-    const after = step.record;
-    if (after === before) return before;
-    if (!step.durable) {
-      this.discovery.touch(before.serviceType);
-      this.state.apply([{ op: 'putInstance', instance: after }]);
-      return after;
+  private async transact<T>(decide: () => Plan<T>, attempts = MAX_ATTEMPTS): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const { changes, result, claim } = decide();
+      if (changes.length === 0) return result;
+      const guards: StoreGuard[] = keysMovedBy(changes).map((key) => ({
+        key,
+        revision: this.applier.revisions.of(key),
+      }));
+      if (claim !== undefined) guards.push({ claim });
+      try {
+        const services = [...this.applier.touchedServices(changes)];
+        const revision = await this.store.commit(changes, guards, services);
+        if (!(await this.applier.untilApplied(revision, APPLY_WAIT_MS))) {
+          this.logger.warn(`revision ${revision} is committed but not applied here yet`);
+        }
+        return result;
+      } catch (error) {
+        if (error instanceof StoreConflictError) {
+          if (attempt >= attempts) {
+            throw new AppError('CONFLICT', 'changed by another request meanwhile; try again');
+          }
+          await this.applier.untilApplied(error.revision, APPLY_WAIT_MS);
+          continue;
+        }
+        if (error instanceof StoreUnavailableError) {
+          this.logger.warn(`a write failed: ${error.message}`);
+          throw new AppError('STORE_UNAVAILABLE', 'store unavailable');
+        }
+        throw error;
+      }
     }
-    this.commit([{ op: 'putInstance', instance: after }]);
-    const reason =
-      step.statusChange?.reason ?? (event.type === 'report' ? reasonOf(event.report) : event.type);
-    this.announce.updated(before, after, reason, step.statusChange);
-    if (step.stopped) this.announce.checksStopped(after);
-    return after;
   }
 
   private requireInstance(id: string): InstanceRecord {
@@ -341,31 +413,8 @@ export class RegistryService
       servicePermissions: this.proxy.servicePermissions,
     };
   }
+}
 
-  /**
-   * Store first, with the next index: if the transaction fails, memory is untouched and the request
-   * fails whole. Then memory, the change feed (watchers of the touched services), and the route
-   * events; `route.added` also carries a changed route (new owners or options).
-   */
-  private commit(changes: StoreChange[]): void {
-    const removed = new Map<StoreChange, RouteRecord | undefined>();
-    for (const c of changes)
-      if (c.op === 'deleteRoute') removed.set(c, this.state.routes.get(c.id));
-    const services = this.touchedServices(changes);
-    const index = this.feed.next;
-    this.store.commit(changes, { index, services: [...services] });
-    for (const service of services) this.discovery.invalidate(service);
-    this.state.apply(changes);
-    this.feed.publish(index, services);
-    // In the changes' own order, so a listener that follows along (the route table) ends where the
-    // registry does.
-    for (const change of changes) {
-      if (change.op === 'putRoute') {
-        this.announce.routeAdded(change.route);
-      } else if (change.op === 'deleteRoute') {
-        const route = removed.get(change);
-        if (route) this.announce.routeRemoved(route);
-      }
-    }
-  }
+function now(): string {
+  return new Date().toISOString();
 }

@@ -54,12 +54,12 @@ export class ServicesController {
   @RegistrationAccess({ trustedNetworks: false })
   @ApiOperation({ summary: 'Register an instance; answers its id and token (shown only here)' })
   @ApiCreatedResponse({ type: RegistrationResponseDto })
-  register(@Body() dto: RegisterInstanceDto, @Req() request: FastifyRequest) {
+  async register(@Body() dto: RegisterInstanceDto, @Req() request: FastifyRequest) {
     const input = toInstanceInput(dto, request.socket.remoteAddress);
     const specs = (dto.routes ?? []).map((route) =>
       toRouteSpec(route, { service: input.serviceType }),
     );
-    const { instance, token, routes } = this.registry.register(input, specs);
+    const { instance, token, routes } = await this.registry.register(input, specs);
     return {
       serviceId: instance.id,
       token,
@@ -133,8 +133,8 @@ export class ServicesController {
   @ApiOperation({ summary: 'Deregister; the routes the instance brought go with it' })
   @ApiOkResponse({ description: '{"status": "deregistered", "serviceId"}' })
   @ApiNotFoundResponse({ description: 'Unknown id' })
-  remove(@Param('id') id: string) {
-    const instance = this.registry.removeInstance(id);
+  async remove(@Param('id') id: string) {
+    const instance = await this.registry.removeInstance(id);
     return { status: 'deregistered', serviceId: instance.id, serviceType: instance.serviceType };
   }
 
@@ -142,15 +142,15 @@ export class ServicesController {
   @InstanceAccessRequired('self-only')
   @ApiOperation({ summary: 'Renew a ttl check; restart checks that had stopped' })
   @ApiOkResponse({ type: InstanceResponseDto })
-  heartbeat(@Param('id') id: string) {
-    return toInstanceView(this.registry.heartbeat(id));
+  async heartbeat(@Param('id') id: string) {
+    return toInstanceView(await this.registry.heartbeat(id));
   }
 
   @Patch('service/:id')
   @InstanceAccessRequired('self')
   @ApiOperation({ summary: 'Drain (MAINTENANCE) or undrain (UP); change metadata or weight' })
   @ApiOkResponse({ type: InstanceResponseDto })
-  patch(@Param('id') id: string, @Body() dto: PatchInstanceDto) {
-    return toInstanceView(this.registry.patchInstance(id, dto));
+  async patch(@Param('id') id: string, @Body() dto: PatchInstanceDto) {
+    return toInstanceView(await this.registry.patchInstance(id, dto));
   }
 }

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   INTERNAL: { status: 500, error: 'internal server error' },
   BAD_GATEWAY: { status: 502, error: 'bad gateway' },
   SERVICE_UNAVAILABLE: { status: 503, error: 'service unavailable' },
+  STORE_UNAVAILABLE: { status: 503, error: 'store unavailable' },
   GATEWAY_TIMEOUT: { status: 504, error: 'gateway timeout' },
 } as const satisfies Record<string, { status: number; error: string }>;
 

@@ -1,3 +1,4 @@
+import type { ChangeReason } from '../../model/events';
 import { InstanceRecord } from '../../model/instance';
 import { RouteRecord } from '../../model/route';
 
@@ -7,34 +8,82 @@ export const REGISTRY_STORE = 'REGISTRY_STORE';
 export interface RegistrySnapshot {
   instances: InstanceRecord[];
   routes: RouteRecord[];
-  /** The registry index of the last committed change (0 for a new store). */
+  /** The revision the snapshot was read at (0 for a new store): the change log's index. */
   index: number;
-  /** Per service type, the index of the last change to its instances. */
+  /** Per service type, the index of the last change to its instances, where the store knows it. */
   serviceIndexes: Record<string, number>;
+  /**
+   * A service not in `serviceIndexes` changed last at or before this index: 0 where the store
+   * keeps every service's index (sqlite, memory), the read revision where it does not (etcd).
+   */
+  serviceFloor: number;
+  /** The revision of each key's last change (see store-keys.ts). */
+  revisions: Record<string, number>;
+  /** Why each instance last changed, where the store keeps it (etcd), for a reader that resets. */
+  reasons?: Record<string, ChangeReason>;
 }
 
-/** What a commit moves the change log to: the new registry index and the service types it touched. */
-export interface IndexMark {
-  index: number;
-  services: readonly string[];
-}
-
+/** An instance's change says why it happened: every node announces the same reason. */
 export type StoreChange =
-  | { op: 'putInstance'; instance: InstanceRecord }
-  | { op: 'deleteInstance'; id: string }
+  | { op: 'putInstance'; instance: InstanceRecord; reason: ChangeReason }
+  | { op: 'deleteInstance'; id: string; reason: ChangeReason }
   | { op: 'putRoute'; route: RouteRecord }
   | { op: 'deleteRoute'; id: string };
 
 /**
- * Persistence of the registry. Synchronous on purpose: the registry validates, commits and then
- * updates its in-memory view with no await in between, so no other request sees half a change.
+ * What a commit requires of the store, compared in the same transaction as the write:
+ * - `revision`: the key is still at the revision the decision was made on (0: it does not exist);
+ * - `claim`: this node still holds the check claim of the instance (always true on one node).
+ */
+export type StoreGuard = { key: string; revision: number } | { claim: string };
+
+/** One committed transaction, whole: what every node applies, its own writes included. */
+export interface StoreBatch {
+  revision: number;
+  changes: readonly StoreChange[];
+}
+
+/** Where the store's change feed goes: each transaction in order, or a whole new state. */
+export interface StoreFeed {
+  batch(batch: StoreBatch): void;
+  /**
+   * The feed lost its place (a compaction, a broken watch, a store restored from a backup): here
+   * is everything as of `snapshot.index`; the reader applies the difference.
+   */
+  reset(snapshot: RegistrySnapshot): void;
+}
+
+/** A guard did not hold: someone changed what the decision was made on. Decide again. */
+export class StoreConflictError extends Error {
+  constructor(readonly revision: number) {
+    super(`the store changed meanwhile (now at revision ${revision})`);
+  }
+}
+
+/** The store did not answer in time, or cannot take writes (no quorum). Nothing was written. */
+export class StoreUnavailableError extends Error {}
+
+/**
+ * Persistence of the registry, and its change feed. A commit resolves with its revision once the
+ * change is durable; the registry's memory is applied from the feed alone, a transaction at a
+ * time, so one node and a fleet of them take the same path.
  */
 export interface RegistryStore {
   /** Everything stored, read once at start. */
-  load(): RegistrySnapshot;
-  /** Applies the changes and the index they bring in one transaction: all or none. */
-  commit(changes: readonly StoreChange[], mark: IndexMark): void;
-  /** True while the store answers (readiness). */
+  load(): Promise<RegistrySnapshot>;
+  /** Starts the feed after the loaded snapshot. */
+  follow(feed: StoreFeed): void;
+  /**
+   * Applies the changes in one transaction if every guard holds: all or none. `services` are the
+   * service types the changes touch (stores that keep per-service indexes need them). Rejects
+   * with StoreConflictError or StoreUnavailableError.
+   */
+  commit(
+    changes: readonly StoreChange[],
+    guards: readonly StoreGuard[],
+    services: readonly string[],
+  ): Promise<number>;
+  /** True while the store takes writes (readiness). */
   ping(): boolean;
-  close(): void;
+  close(): Promise<void>;
 }

@@ -3,7 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InstanceRecord } from '../../model/instance';
 import { RouteRecord } from '../../model/route';
-import { IndexMark, RegistrySnapshot, RegistryStore, StoreChange } from './registry-store';
+import { LocalCommit } from './local-commit';
+import {
+  RegistrySnapshot,
+  RegistryStore,
+  StoreChange,
+  StoreFeed,
+  StoreGuard,
+  StoreUnavailableError,
+} from './registry-store';
 
 export const SQLITE_FILE = 'waypost.db';
 
@@ -14,7 +22,12 @@ export const SQLITE_FILE = 'waypost.db';
  */
 export class SqliteRegistryStore implements RegistryStore {
   private readonly db: Database.Database;
-  private readonly apply: (changes: readonly StoreChange[], mark: IndexMark) => void;
+  private readonly apply: (
+    changes: readonly StoreChange[],
+    revision: number,
+    services: readonly string[],
+  ) => void;
+  private readonly local = new LocalCommit();
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -41,33 +54,43 @@ export class SqliteRegistryStore implements RegistryStore {
     const putRoute = this.db.prepare('INSERT OR REPLACE INTO routes (id, doc) VALUES (?, ?)');
     const deleteRoute = this.db.prepare('DELETE FROM routes WHERE id = ?');
     // The index goes in the same transaction as the change: after kill -9 the two agree.
-    this.apply = this.db.transaction((changes: readonly StoreChange[], mark: IndexMark) => {
-      for (const change of changes) {
-        switch (change.op) {
-          case 'putInstance':
-            putInstance.run(
-              change.instance.id,
-              change.instance.serviceType,
-              JSON.stringify(change.instance),
-            );
-            break;
-          case 'deleteInstance':
-            deleteInstance.run(change.id);
-            break;
-          case 'putRoute':
-            putRoute.run(change.route.id, JSON.stringify(change.route));
-            break;
-          case 'deleteRoute':
-            deleteRoute.run(change.id);
-            break;
+    this.apply = this.db.transaction(
+      (changes: readonly StoreChange[], revision: number, services: readonly string[]) => {
+        for (const change of changes) {
+          switch (change.op) {
+            case 'putInstance':
+              putInstance.run(
+                change.instance.id,
+                change.instance.serviceType,
+                JSON.stringify(change.instance),
+              );
+              break;
+            case 'deleteInstance':
+              deleteInstance.run(change.id);
+              break;
+            case 'putRoute':
+              putRoute.run(change.route.id, JSON.stringify(change.route));
+              break;
+            case 'deleteRoute':
+              deleteRoute.run(change.id);
+              break;
+          }
         }
-      }
-      putIndex.run(mark.index);
-      for (const service of mark.services) putServiceIndex.run(service, mark.index);
-    });
+        putIndex.run(revision);
+        for (const service of services) putServiceIndex.run(service, revision);
+      },
+    );
   }
 
-  load(): RegistrySnapshot {
+  load(): Promise<RegistrySnapshot> {
+    return Promise.resolve(this.local.loaded(this.read()));
+  }
+
+  follow(feed: StoreFeed): void {
+    this.local.follow(feed);
+  }
+
+  private read(): Omit<RegistrySnapshot, 'revisions'> {
     const docs = (sql: string) =>
       (this.db.prepare(sql).all() as { doc: string }[]).map((row) => JSON.parse(row.doc));
     return {
@@ -86,11 +109,29 @@ export class SqliteRegistryStore implements RegistryStore {
           }[]
         ).map((row) => [row.service_type, row.idx]),
       ),
+      serviceFloor: 0,
     };
   }
 
-  commit(changes: readonly StoreChange[], mark: IndexMark): void {
-    if (changes.length > 0) this.apply(changes, mark);
+  commit(
+    changes: readonly StoreChange[],
+    guards: readonly StoreGuard[],
+    services: readonly string[],
+  ): Promise<number> {
+    try {
+      if (!this.db.open) throw new StoreUnavailableError('the sqlite store is closed');
+      const revision = this.local.prepare(guards);
+      try {
+        this.apply(changes, revision, services);
+      } catch (error) {
+        // A full disk, a read-only file: the transaction rolled back whole.
+        const code = (error as { code?: string }).code ?? (error as Error).message;
+        throw new StoreUnavailableError(`the sqlite store cannot write (${code})`);
+      }
+      return Promise.resolve(this.local.committed(changes, revision));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   ping(): boolean {
@@ -101,7 +142,8 @@ export class SqliteRegistryStore implements RegistryStore {
     }
   }
 
-  close(): void {
+  close(): Promise<void> {
     if (this.db.open) this.db.close();
+    return Promise.resolve();
   }
 }
