@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { authConfig, storeConfig } from '../config/config.namespaces';
+import { FleetService } from '../fleet/fleet.service';
 import { KEYS_FILE } from './auth.constants';
 import { generateSecret, hashSecret, secretMatchesHash } from './keys';
 
@@ -13,38 +14,57 @@ interface KeptKeys {
 
 /**
  * The registration and admin keys. A key given in the settings is used as is and never printed; a
- * missing one is generated once, kept in DATA_DIR/keys.json (mode 0600) and printed at start — the
- * one secret Waypost ever prints. Only hashes stay in memory.
+ * missing one is generated once, kept in DATA_DIR/keys.json (mode 0600) — on a fleet, in etcd
+ * under `keys/`, created by the first node and taken by the others — and printed at start: the one
+ * secret Waypost ever prints. Only hashes stay in memory.
  */
 @Injectable()
-export class AuthKeysService {
+export class AuthKeysService implements OnModuleInit {
   private readonly logger = new Logger(AuthKeysService.name);
-  private readonly registrationKeyHash: string;
-  private readonly adminKeyHash: string;
+  private registrationKeyHash = '';
+  private adminKeyHash = '';
 
   constructor(
-    @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
-    @Inject(storeConfig.KEY) store: ConfigType<typeof storeConfig>,
-  ) {
-    const needsFile = auth.registrationKey === null || auth.adminKey === null;
-    const file = join(store.dataDir, KEYS_FILE);
-    const kept = needsFile
-      ? this.readOrCreate(file, auth.registrationKey === null, auth.adminKey === null)
-      : {};
+    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(storeConfig.KEY) private readonly store: ConfigType<typeof storeConfig>,
+    private readonly fleet: FleetService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const { auth } = this;
+    let kept: KeptKeys = {};
+    let where = 'etcd';
+    if (this.fleet.enabled) {
+      if (auth.registrationKey === null)
+        kept.registrationKey = await this.fleet.sharedSecret('registration', generateSecret);
+      if (auth.adminKey === null)
+        kept.adminKey = await this.fleet.sharedSecret('admin', generateSecret);
+    } else if (auth.registrationKey === null || auth.adminKey === null) {
+      where = join(this.store.dataDir, KEYS_FILE);
+      kept = this.readOrCreate(where, auth.registrationKey === null, auth.adminKey === null);
+    }
     const registrationKey = auth.registrationKey ?? (kept.registrationKey as string);
     const adminKey = auth.adminKey ?? (kept.adminKey as string);
     this.registrationKeyHash = hashSecret(registrationKey);
     this.adminKeyHash = hashSecret(adminKey);
-    if (auth.registrationKey === null) this.announce('REGISTRATION_KEY', registrationKey, file);
-    if (auth.adminKey === null) this.announce('ADMIN_KEY', adminKey, file);
+    if (auth.registrationKey === null) this.announce('REGISTRATION_KEY', registrationKey, where);
+    if (auth.adminKey === null) this.announce('ADMIN_KEY', adminKey, where);
   }
 
   isRegistrationKey(presented: string | null): boolean {
-    return presented !== null && secretMatchesHash(presented, this.registrationKeyHash);
+    return (
+      presented !== null &&
+      this.registrationKeyHash !== '' &&
+      secretMatchesHash(presented, this.registrationKeyHash)
+    );
   }
 
   isAdminKey(presented: string | null): boolean {
-    return presented !== null && secretMatchesHash(presented, this.adminKeyHash);
+    return (
+      presented !== null &&
+      this.adminKeyHash !== '' &&
+      secretMatchesHash(presented, this.adminKeyHash)
+    );
   }
 
   private announce(name: string, key: string, file: string): void {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseSettings, SettingsError } from './settings.schema';
 
 function problemsOf(env: Record<string, string>, file: Record<string, unknown> = {}): string[] {
@@ -18,8 +19,20 @@ describe('parseSettings', () => {
       adminPort: 8081,
       gatewayPort: 8080,
       logLevel: 'info',
+      nodeId: `${hostname()}:8081`,
+      nodeTtlMs: 10_000,
     });
-    expect(settings.store).toEqual({ kind: 'sqlite', dataDir: './data' });
+    expect(settings.store).toEqual({
+      kind: 'sqlite',
+      dataDir: './data',
+      etcd: {
+        endpoints: ['http://127.0.0.1:2379'],
+        prefix: '/waypost/',
+        username: null,
+        password: null,
+        caFile: null,
+      },
+    });
     expect(settings.health).toEqual({
       intervalMs: 10_000,
       timeoutMs: 2_000,
@@ -62,7 +75,7 @@ describe('parseSettings', () => {
     });
     expect(problems).toEqual([
       expect.stringMatching(/^ADMIN_PORT: must be a whole number from 0 to 65535$/),
-      expect.stringMatching(/^STORE: must be one of sqlite, memory$/),
+      expect.stringMatching(/^STORE: must be one of sqlite, memory, etcd$/),
       expect.stringMatching(/^HEALTH_CHECK_INTERVAL: must be a duration/),
     ]);
   });
@@ -93,6 +106,40 @@ describe('parseSettings', () => {
     });
     expect(settings.auth.trustedNetworks).toEqual(['127.0.0.1/32', '::1/128']);
     expect(settings.auth.registrationAllowFrom).toEqual(['10.0.0.0/8']);
+  });
+
+  it('reads the etcd settings and refuses what is no client URL or prefix, never echoing a password', () => {
+    const settings = parseSettings({
+      env: {
+        STORE: 'etcd',
+        ETCD_ENDPOINTS: 'http://10.0.0.1:2379, https://10.0.0.2:2379',
+        ETCD_PREFIX: '/team-a/waypost/',
+        NODE_ID: 'gw-1',
+        NODE_TTL: '5s',
+      },
+      file: {},
+    });
+    expect(settings.store.etcd.endpoints).toEqual([
+      'http://10.0.0.1:2379',
+      'https://10.0.0.2:2379',
+    ]);
+    expect(settings.store.etcd.prefix).toBe('/team-a/waypost/');
+    expect(settings.server).toMatchObject({ nodeId: 'gw-1', nodeTtlMs: 5_000 });
+    const bad = () =>
+      parseSettings({
+        env: {
+          ETCD_ENDPOINTS: 'etcd:2379',
+          ETCD_PREFIX: 'waypost',
+          ETCD_PASSWORD: 'x'.repeat(300),
+          NODE_TTL: '500ms',
+        },
+        file: {},
+      });
+    expect(bad).toThrow(/ETCD_ENDPOINTS: "etcd:2379" is not a client URL/);
+    expect(bad).toThrow(/ETCD_PREFIX: must start and end with \//);
+    expect(bad).toThrow(/NODE_TTL: must be from 2000ms/);
+    expect(bad).toThrow(/ETCD_PASSWORD: must be at most 256/);
+    expect(bad).not.toThrow(/xxxxxxxx/);
   });
 
   it('turns DEREGISTER_AFTER off or into milliseconds', () => {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseCidr } from '../common/cidr';
 import { SECRET, SECRET_RULE } from '../common/secret';
 import { parseApiKeys, parseConfigRoutes, parseServicePermissions } from './config-file.schema';
@@ -91,6 +92,39 @@ const nullableText =
     return value === '' ? null : value;
   };
 
+const etcdEndpoints: Parser<string[]> = (raw) => {
+  const items = (Array.isArray(raw) ? raw.map(text) : text(raw).split(','))
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  if (items.length === 0) throw new Error('must name at least one client URL');
+  for (const item of items) {
+    let url: URL | null = null;
+    try {
+      url = new URL(item);
+    } catch {
+      // reported below
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname.length > 1)
+      throw new Error(`"${item.slice(0, 64)}" is not a client URL such as http://127.0.0.1:2379`);
+  }
+  return items;
+};
+
+const etcdPrefix: Parser<string> = (raw) => {
+  const value = text(raw);
+  if (!/^\/[A-Za-z0-9._\-/]{0,200}\/$/.test(value))
+    throw new Error('must start and end with / and hold only letters, digits, . _ - /');
+  return value;
+};
+
+/** Names etcd's own credentials: checked for shape only, never echoed. */
+const credential: Parser<string | null> = (raw) => {
+  const value = text(raw);
+  if (value.length > 256 || /[\u0000-\u001f]/.test(value))
+    throw new Error('must be at most 256 printable characters');
+  return value === '' ? null : value;
+};
+
 interface SettingSpec<T> {
   names: string[];
   default: T;
@@ -127,7 +161,14 @@ export const SETTINGS = {
     optionalCidrList,
   ),
   registrationRateLimit: setting('REGISTRATION_RATE_LIMIT', 60, integer(1, 1_000_000)),
-  store: setting<StoreKind>('STORE', 'sqlite', oneOf('sqlite', 'memory')),
+  store: setting<StoreKind>('STORE', 'sqlite', oneOf('sqlite', 'memory', 'etcd')),
+  etcdEndpoints: setting('ETCD_ENDPOINTS', ['http://127.0.0.1:2379'], etcdEndpoints),
+  etcdPrefix: setting('ETCD_PREFIX', '/waypost/', etcdPrefix),
+  etcdUsername: setting<string | null>('ETCD_USERNAME', null, credential),
+  etcdPassword: setting<string | null>('ETCD_PASSWORD', null, credential),
+  etcdCaFile: setting<string | null>('ETCD_CA_FILE', null, nullableText(4096)),
+  nodeId: setting<string | null>('NODE_ID', null, nullableText(128)),
+  nodeTtl: setting('NODE_TTL', 10_000, duration(2_000, 10 * 60_000)),
   dataDir: setting('DATA_DIR', './data', nullableText(4096) as Parser<string>),
   interval: setting('HEALTH_CHECK_INTERVAL', 10_000, duration(100, 24 * HOUR)),
   timeout: setting('HEALTH_CHECK_TIMEOUT', 2_000, duration(10, HOUR)),
@@ -226,6 +267,8 @@ export function parseSettings(sources: SettingsSources): Settings {
       zone: v.zone,
       shutdownDelayMs: v.shutdownDelay,
       maxWatchers: v.maxWatchers,
+      nodeId: v.nodeId ?? `${hostname()}:${v.adminPort}`,
+      nodeTtlMs: v.nodeTtl,
     },
     auth: {
       registrationKey: v.registrationKey,
@@ -234,7 +277,17 @@ export function parseSettings(sources: SettingsSources): Settings {
       registrationAllowFrom: v.registrationAllowFrom,
       registrationRateLimit: v.registrationRateLimit,
     },
-    store: { kind: v.store, dataDir: v.dataDir },
+    store: {
+      kind: v.store,
+      dataDir: v.dataDir,
+      etcd: {
+        endpoints: v.etcdEndpoints,
+        prefix: v.etcdPrefix,
+        username: v.etcdUsername,
+        password: v.etcdPassword,
+        caFile: v.etcdCaFile,
+      },
+    },
     health: {
       intervalMs: v.interval,
       timeoutMs: v.timeout,

@@ -1,6 +1,6 @@
 import type { RouteSpec } from '../model/route';
 
-export type StoreKind = 'sqlite' | 'memory';
+export type StoreKind = 'sqlite' | 'memory' | 'etcd';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
 
 export interface ServerSettings {
@@ -14,6 +14,10 @@ export interface ServerSettings {
   shutdownDelayMs: number;
   /** Open watch streams at most; one more gets 503. */
   maxWatchers: number;
+  /** This node's name in the fleet (host name + admin port unless NODE_ID says). */
+  nodeId: string;
+  /** A node that has not renewed its fleet membership for this long is gone. */
+  nodeTtlMs: number;
 }
 
 export interface AuthSettings {
@@ -26,9 +30,19 @@ export interface AuthSettings {
   registrationRateLimit: number;
 }
 
+export interface EtcdSettings {
+  endpoints: string[];
+  /** Every key Waypost writes lives under it; ends with '/'. */
+  prefix: string;
+  username: string | null;
+  password: string | null;
+  caFile: string | null;
+}
+
 export interface StoreSettings {
   kind: StoreKind;
   dataDir: string;
+  etcd: EtcdSettings;
 }
 
 export interface HealthSettings {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { CHECK_OWNERSHIP, SoloOwnership } from './check-ownership';
+import { FleetService } from './fleet.service';
 
 /**
- * What a node needs to know of the other nodes: who checks which instance. One node checks all.
+ * This node among the others on one etcd: the client, membership, check claims as everyone sees
+ * them, shared keys. On a single node it only knows this node's name.
  */
 @Module({
-  providers: [{ provide: CHECK_OWNERSHIP, useClass: SoloOwnership }],
-  exports: [CHECK_OWNERSHIP],
+  providers: [FleetService],
+  exports: [FleetService],
 })
 export class FleetModule {}

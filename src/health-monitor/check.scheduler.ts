@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { healthConfig } from '../config/config.namespaces';
-import { CHECK_OWNERSHIP, CheckOwnership, OwnershipMove } from '../fleet/check-ownership';
+import { CHECK_OWNERSHIP, CheckOwnership, OwnershipMove } from './check-ownership';
 import {
   GATEWAY_EVENTS,
   InstanceEvent,

@@ -1,15 +1,30 @@
 import { Module } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
+import { storeConfig } from '../config/config.namespaces';
 import { FleetModule } from '../fleet/fleet.module';
 import { RegistryModule } from '../registry/registry.module';
+import { CheckClaims } from './check-claims';
+import { CHECK_OWNERSHIP, SoloOwnership } from './check-ownership';
 import { CheckScheduler } from './check.scheduler';
 
 /**
  * Active health checks (http, tcp), TTL heartbeats, thresholds, back-off and DEREGISTER_AFTER. Reads
- * and writes instances only through the registry it imports.
+ * and writes instances only through the registry it imports; on a fleet, checks only the
+ * instances this node claimed.
  */
 @Module({
   imports: [ScheduleModule.forRoot(), RegistryModule, FleetModule],
-  providers: [CheckScheduler],
+  providers: [
+    CheckScheduler,
+    CheckClaims,
+    {
+      provide: CHECK_OWNERSHIP,
+      inject: [storeConfig.KEY, CheckClaims],
+      useFactory: (store: ConfigType<typeof storeConfig>, claims: CheckClaims) =>
+        store.kind === 'etcd' ? claims : new SoloOwnership(),
+    },
+  ],
+  exports: [CHECK_OWNERSHIP],
 })
 export class HealthMonitorModule {}

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { FleetService } from '../fleet/fleet.service';
 import { RegistryService } from '../registry/registry.service';
 import { ServiceHealth, summarizeService } from './health-summary';
 import { StoreHealthIndicator } from './store.health';
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly registry: RegistryService,
     private readonly health: HealthCheckService,
     private readonly store: StoreHealthIndicator,
+    private readonly fleet: FleetService,
   ) {}
 
   @Get()
@@ -27,6 +29,11 @@ export class HealthController {
         service: 'waypost',
         version: VERSION,
         registered_routes: 2,
+        node: 'gw-1:8081',
+        nodes: [
+          { id: 'gw-1:8081', checks: 412 },
+          { id: 'gw-2:8081', checks: 398 },
+        ],
         services: {
           sagjan: {
             status: 'UP',
@@ -51,6 +58,9 @@ export class HealthController {
       service: 'waypost',
       version: VERSION,
       registered_routes: this.registry.routeCount(),
+      node: this.fleet.nodeId,
+      // Each member with the instances it checks; a single node checks them all.
+      nodes: this.fleet.summary(this.registry.instanceCount()),
       services,
     };
   }

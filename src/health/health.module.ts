@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { FleetModule } from '../fleet/fleet.module';
 import { RegistryModule } from '../registry/registry.module';
 import { HealthController } from './health.controller';
 import { StoreHealthIndicator } from './store.health';
@@ -12,6 +13,7 @@ export class HealthModule {
       module: HealthModule,
       imports: [
         RegistryModule,
+        FleetModule,
         TerminusModule.forRoot({
           gracefulShutdownTimeoutMs: options.shutdownDelayMs,
           logger: false,

@@ -35,7 +35,8 @@ export const STATUS_REASONS = [
 export type StatusReason = (typeof STATUS_REASONS)[number];
 
 /** What caused any change: a status reason, or the instance's own (re-)registration or removal. */
-export type ChangeReason = StatusReason | 'registration' | 'deregistration';
+export const CHANGE_REASONS = [...STATUS_REASONS, 'registration', 'deregistration'] as const;
+export type ChangeReason = (typeof CHANGE_REASONS)[number];
 
 export interface StatusChange {
   from: InstanceStatus;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { INSTANCE_CREDENTIALS_VERIFIER } from '../auth/auth.constants';
 import { AuthModule } from '../auth/auth.module';
+import { FleetModule } from '../fleet/fleet.module';
 import { InstanceGuard } from '../auth/guards/instance.guard';
 import { CompatController } from './compat.controller';
 import { RegistryService } from './registry.service';
@@ -13,7 +14,7 @@ import { REGISTRY_STORE } from './store/registry-store';
  * registry for the health monitor, the gateway and /health.
  */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, FleetModule],
   controllers: [ServicesController, CompatController],
   providers: [
     registryStoreProvider,

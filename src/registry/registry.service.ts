@@ -315,6 +315,10 @@ export class RegistryService
     return this.state.instances.values();
   }
 
+  instanceCount(): number {
+    return this.state.instances.size;
+  }
+
   serviceTypes(): string[] {
     return this.state.serviceTypes();
   }

@@ -111,7 +111,10 @@ describe('start-up with bad settings', () => {
       { ADMIN_PORT: '70000' },
       /^waypost: invalid setting ADMIN_PORT: must be a whole number from 0 to 65535$/,
     ],
-    [{ STORE: 'postgres' }, /^waypost: invalid setting STORE: must be one of sqlite, memory$/],
+    [
+      { STORE: 'postgres' },
+      /^waypost: invalid setting STORE: must be one of sqlite, memory, etcd$/,
+    ],
     [
       { TRUSTED_NETWORKS: '10.0.0.0/33' },
       /^waypost: invalid setting TRUSTED_NETWORKS: "10.0.0.0\/33" is not a CIDR/,

@@ -39,6 +39,8 @@ describe('health endpoints', () => {
       service: 'waypost',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       registered_routes: 2,
+      node: expect.stringMatching(/:\d+$/),
+      nodes: [{ id: health.body.node, checks: 3 }],
       services: {
         sagjan: {
           status: 'UP',

@@ -1,6 +1,8 @@
 import { Provider } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { storeConfig } from '../../config/config.namespaces';
+import { FleetService } from '../../fleet/fleet.service';
+import { EtcdRegistryStore } from './etcd.store';
 import { MemoryRegistryStore } from './memory.store';
 import { REGISTRY_STORE, RegistryStore } from './registry-store';
 import { SqliteRegistryStore } from './sqlite.store';
@@ -8,7 +10,15 @@ import { SqliteRegistryStore } from './sqlite.store';
 /** The only place that knows which store is in use. */
 export const registryStoreProvider: Provider = {
   provide: REGISTRY_STORE,
-  inject: [storeConfig.KEY],
-  useFactory: (store: ConfigType<typeof storeConfig>): RegistryStore =>
-    store.kind === 'sqlite' ? new SqliteRegistryStore(store.dataDir) : new MemoryRegistryStore(),
+  inject: [storeConfig.KEY, FleetService],
+  useFactory: (store: ConfigType<typeof storeConfig>, fleet: FleetService): RegistryStore => {
+    switch (store.kind) {
+      case 'sqlite':
+        return new SqliteRegistryStore(store.dataDir);
+      case 'memory':
+        return new MemoryRegistryStore();
+      case 'etcd':
+        return new EtcdRegistryStore(fleet);
+    }
+  },
 };
