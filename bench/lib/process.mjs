@@ -68,13 +68,14 @@ export const BENCH_KEY = 'bench-registration-key-0123456789';
 export const BENCH_ADMIN = 'bench-admin-key-0123456789abcdef';
 
 /**
- * The built Waypost (dist/main.js) pinned to core 0 with the benchmarks' keys, no registration rate
- * limit and ephemeral ports; `env` adds or overrides settings. Answers the child and its admin origin.
+ * The built Waypost (dist/main.js, or `main` of another build) pinned to `core` (0) with the
+ * benchmarks' keys, no registration rate limit and ephemeral ports; `env` adds or overrides
+ * settings. Answers the child, its admin origin and its gateway origin.
  */
-export async function startWaypostPinned(root, dataDir, env = {}) {
+export async function startWaypostPinned(root, dataDir, env = {}, { main, core = 0 } = {}) {
   const started = await startPinned({
-    core: 0,
-    script: new URL('../../dist/main.js', import.meta.url).pathname,
+    core,
+    script: main ?? new URL('../../dist/main.js', import.meta.url).pathname,
     env: {
       DATA_DIR: dataDir,
       STORE: 'sqlite',
@@ -88,7 +89,16 @@ export async function startWaypostPinned(root, dataDir, env = {}) {
       CONFIG_FILE: `${root}/config/waypost.yaml`,
       ...env,
     },
-    ready: (o) => /admin listening on 127\.0\.0\.1:(\d+)/.exec(o),
+    ready: (o) =>
+      /admin listening on 127\.0\.0\.1:(\d+)/.test(o) &&
+      /gateway listening on 127\.0\.0\.1:(\d+)/.test(o)
+        ? /admin listening on 127\.0\.0\.1:(\d+)/.exec(o)
+        : null,
   });
-  return { ...started, origin: `http://127.0.0.1:${started.match[1]}` };
+  const gateway = /gateway listening on 127\.0\.0\.1:(\d+)/.exec(started.output())[1];
+  return {
+    ...started,
+    origin: `http://127.0.0.1:${started.match[1]}`,
+    gateway: `http://127.0.0.1:${gateway}`,
+  };
 }

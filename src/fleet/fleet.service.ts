@@ -205,9 +205,9 @@ export class FleetService
     const before = new Map(this.claims);
     this.nodes.clear();
     this.claims.clear();
+    this.claimsPerNode.clear();
     for (const entry of entries) this.take(entry);
     const changed = new Set<string>([...before.keys(), ...this.claims.keys()]);
-    this.recount();
     this.notify({
       nodes: true,
       claims: [...changed].filter((id) => before.get(id)?.node !== this.claims.get(id)?.node),
@@ -225,9 +225,8 @@ export class FleetService
       if (parsed.kind === 'claim') claims.push(parsed.id);
       if (event.type === 'put') this.take(event.entry);
       else if (parsed.kind === 'node') this.nodes.delete(parsed.id);
-      else if (parsed.kind === 'claim') this.claims.delete(parsed.id);
+      else if (parsed.kind === 'claim') this.setClaim(parsed.id, undefined);
     }
-    if (claims.length > 0) this.recount();
     if (nodes || claims.length > 0) this.notify({ nodes, claims });
   }
 
@@ -236,7 +235,7 @@ export class FleetService
     if (!parsed) return;
     if (parsed.kind === 'node') this.nodes.add(parsed.id);
     else if (parsed.kind === 'claim')
-      this.claims.set(parsed.id, { node: entry.value, lease: entry.lease });
+      this.setClaim(parsed.id, { node: entry.value, lease: entry.lease });
     else if (parsed.kind === 'report') this.report(parsed.id, entry.value);
   }
 
@@ -250,10 +249,15 @@ export class FleetService
     }
   }
 
-  private recount(): void {
-    this.claimsPerNode.clear();
-    for (const { node } of this.claims.values())
-      this.claimsPerNode.set(node, (this.claimsPerNode.get(node) ?? 0) + 1);
+  private setClaim(instanceId: string, claim: Claim | undefined): void {
+    const before = this.claims.get(instanceId);
+    if (before) this.claimsPerNode.set(before.node, (this.claimsPerNode.get(before.node) ?? 1) - 1);
+    if (claim) {
+      this.claims.set(instanceId, claim);
+      this.claimsPerNode.set(claim.node, (this.claimsPerNode.get(claim.node) ?? 0) + 1);
+    } else {
+      this.claims.delete(instanceId);
+    }
   }
 
   private notify(change: FleetChange): void {

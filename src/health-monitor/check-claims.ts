@@ -10,7 +10,8 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { serverConfig } from '../config/config.namespaces';
 import { FleetChange, FleetService } from '../fleet/fleet.service';
 import { checkerOf } from '../fleet/rendezvous';
-import { InstanceEvent, REGISTRY_EVENTS } from '../model/events';
+import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS } from '../model/events';
+import { needsChecker } from '../model/instance';
 import { RegistryService } from '../registry/registry.service';
 import { CheckOwnership, OwnershipMove } from './check-ownership';
 
@@ -107,6 +108,13 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
     if (this.fleet.enabled) this.reconcile([instance.id]);
   }
 
+  /** A re-registration may bring a check where there was none, or take it away. */
+  @OnEvent(REGISTRY_EVENTS.instanceUpdated)
+  onUpdated({ instance, previous }: InstanceUpdatedEvent): void {
+    if (this.fleet.enabled && needsChecker(instance) !== needsChecker(previous))
+      this.reconcile([instance.id]);
+  }
+
   private onFleetChange({ nodes, claims }: FleetChange): void {
     if (nodes) this.reconcileAll();
     else this.reconcile(claims);
@@ -129,7 +137,8 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
     const lost: string[] = [];
     for (const id of ids) {
       const holder = this.fleet.claimOf(id)?.node;
-      const exists = this.registry.instancesById(id) !== undefined;
+      const instance = this.registry.instancesById(id);
+      const exists = instance !== undefined && needsChecker(instance);
       const holds = live && exists && this.fleet.holds(id);
       if (holds && !this.owned.has(id)) {
         this.owned.add(id);
@@ -161,8 +170,10 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
       // Another node's claim is that node's to let go.
       if (this.writing.has(id) || (held !== undefined && held.node !== me)) continue;
       const key = this.fleet.keys.claim(id);
+      const instance = this.registry.instancesById(id);
       const wanted =
-        this.registry.instancesById(id) !== undefined &&
+        instance !== undefined &&
+        needsChecker(instance) &&
         checkerOf(id, this.fleet.liveNodes()) === me;
       const take = client.put(key).value(me).lease(lease);
       const txn =

@@ -59,8 +59,8 @@ export class HealthController {
       version: VERSION,
       registered_routes: this.registry.routeCount(),
       node: this.fleet.nodeId,
-      // Each member with the instances it checks; a single node checks them all.
-      nodes: this.fleet.summary(this.registry.instanceCount()),
+      // Each member with the instances it checks; a single node checks every one with a check.
+      nodes: this.fleet.summary(this.registry.checkedCount()),
       services,
     };
   }

@@ -56,6 +56,11 @@ export interface InstanceRecord {
   origin: InstanceOrigin;
 }
 
+/** An instance without a check has nothing to be checked by: no node needs to take it. */
+export function needsChecker(instance: Pick<InstanceRecord, 'healthCheck'>): boolean {
+  return instance.healthCheck.type !== 'none';
+}
+
 /** Builds the URL of an instance from host and port, bracketing IPv6 literals. */
 export function instanceUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -15,7 +15,7 @@ import { AppError } from '../common/errors/app-error';
 import { healthConfig, proxyConfig } from '../config/config.namespaces';
 import { ChangeReason } from '../model/events';
 import { CheckReport, reasonOf } from '../model/health';
-import { InstanceRecord, StatusCounts, toInstanceView } from '../model/instance';
+import { InstanceRecord, needsChecker, StatusCounts, toInstanceView } from '../model/instance';
 import { routeKey, RouteRecord, RouteSpec } from '../model/route';
 import { routesOverlap } from '../model/route-pattern';
 import { ChangeApplier } from './change-applier';
@@ -315,8 +315,11 @@ export class RegistryService
     return this.state.instances.values();
   }
 
-  instanceCount(): number {
-    return this.state.instances.size;
+  /** Instances with a check: what a single node checks. */
+  checkedCount(): number {
+    let checked = 0;
+    for (const instance of this.state.instances.values()) if (needsChecker(instance)) checked++;
+    return checked;
   }
 
   serviceTypes(): string[] {
