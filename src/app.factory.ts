@@ -37,6 +37,9 @@ export interface CreateAppOptions {
   logger?: false;
 }
 
+/** How long requests in flight at shutdown get to finish before their connections are cut. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** Builds the whole process: admin app on Fastify, the gateway listener from the Proxy module. */
 export async function createApp(
   settings: Settings,
@@ -78,7 +81,24 @@ export async function createApp(
       const gatewayPort = await admin.get(GatewayServer).listen();
       return { adminPort, gatewayPort };
     },
-    close: () => admin.close(),
+    async close() {
+      // A keep-alive connection whose last response was still being written when the listener
+      // closed goes idle only afterwards, and one a client opened but sent nothing on never does:
+      // either would hold the close for the idle limit (30 s). Idle ones go at once; whatever is
+      // left once requests had CLOSE_GRACE_MS (after SHUTDOWN_DELAY) to finish is cut.
+      const server = admin.getHttpServer();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const cut = setTimeout(
+        () => server.closeAllConnections(),
+        settings.server.shutdownDelayMs + CLOSE_GRACE_MS,
+      );
+      try {
+        await admin.close();
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(cut);
+      }
+    },
   };
 }
 

@@ -43,7 +43,13 @@ export class FleetKeys {
     const kind = relative.slice(0, slash);
     const rest = relative.slice(slash + 1);
     if (rest.length === 0) return null;
-    if (kind === 'nodes') return { kind: 'node', id: decodeURIComponent(rest) };
+    if (kind === 'nodes') {
+      try {
+        return { kind: 'node', id: decodeURIComponent(rest) };
+      } catch {
+        return null; // not a name any Waypost wrote
+      }
+    }
     if (kind === 'claims') return { kind: 'claim', id: rest };
     if (kind === 'reports') return { kind: 'report', id: rest };
     return null;

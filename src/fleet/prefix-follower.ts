@@ -180,7 +180,11 @@ export class PrefixFollower {
       watcher.removeAllListeners();
       // A listener-less watcher would throw on an 'error' emitted while it is cancelled.
       watcher.on('error', () => {});
-      await watcher.cancel().catch(() => {});
+      // etcd answers a cancel on the stream; a stream that is down answers nothing.
+      await Promise.race([
+        watcher.cancel().catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+      ]);
     }
   }
 

@@ -29,6 +29,7 @@ interface Watcher {
 export class WatchersService implements BeforeApplicationShutdown, OnModuleDestroy {
   private readonly watchers = new Set<Watcher>();
   private readonly keepAlive: NodeJS.Timeout;
+  private closing = false;
 
   constructor(
     private readonly registry: RegistryService,
@@ -41,8 +42,10 @@ export class WatchersService implements BeforeApplicationShutdown, OnModuleDestr
     return this.watchers.size;
   }
 
-  /** Refuses one watcher above MAX_WATCHERS, before anything is written. */
+  /** Refuses one watcher above MAX_WATCHERS, or once shutting down, before anything is written. */
   admit(): void {
+    // A client that reconnects at once (EventSource) would otherwise hold the shutdown open.
+    if (this.closing) throw new AppError('SERVICE_UNAVAILABLE', 'shutting down');
     if (this.watchers.size >= this.server.maxWatchers) {
       throw new AppError('SERVICE_UNAVAILABLE', `at most ${this.server.maxWatchers} watchers`);
     }
@@ -110,9 +113,12 @@ export class WatchersService implements BeforeApplicationShutdown, OnModuleDestr
   }
 
   beforeApplicationShutdown(): void {
+    this.closing = true;
     for (const watcher of [...this.watchers]) {
       this.close(watcher);
-      watcher.res.end();
+      // A watcher that stopped reading would keep its unsent backlog, and the listener, open.
+      if (watcher.res.writableLength > 0) watcher.res.destroy();
+      else watcher.res.end();
     }
   }
 

@@ -458,9 +458,14 @@ describe('gateway', () => {
     await slowlyChecked('passive', spare, route);
     await dying.close();
     for (let i = 0; i < 8; i++) await get('/passive');
-    const instance = (
-      await call('GET', `${wp.admin}/service/${dyingId}`, { headers: bearer(ADMIN_KEY) })
-    ).body;
+    // The status lands once the store has it: at once in memory, a few ms later on etcd; either
+    // way long before the instance's next check.
+    const instance = await waitFor(async () => {
+      const answer = await call('GET', `${wp.admin}/service/${dyingId}`, {
+        headers: bearer(ADMIN_KEY),
+      });
+      return answer.body.status === 'DOWN' ? answer.body : null;
+    }, 1_000);
     expect(instance.status).toBe('DOWN');
     expect(instance.lastError).toMatch(/^live traffic/);
     for (let i = 0; i < 5; i++) expect((await get('/passive')).body.backend).toBe('spare');

@@ -20,6 +20,8 @@ import { instanceKey, keysMovedBy, ROUTE_SET_KEY, routeStoreKey } from './store-
 
 /** Why the instances a transaction deletes went: a delete event carries no value of its own. */
 const REMOVALS_KEY = 'removals';
+/** `services/<type>`: its mod revision is the index of the service's last change. */
+const SERVICES = 'services/';
 /** How often readiness asks etcd for a linearizable read (which needs a quorum). */
 const PING_EVERY_MS = 1_000;
 
@@ -78,13 +80,17 @@ export class EtcdRegistryStore implements RegistryStore {
     this.early = [];
   }
 
-  async commit(changes: readonly StoreChange[], guards: readonly StoreGuard[]): Promise<number> {
+  async commit(
+    changes: readonly StoreChange[],
+    guards: readonly StoreGuard[],
+    services: readonly string[],
+  ): Promise<number> {
     const [first, ...rest] = this.compares(guards);
     // A commit always guards the keys it writes, so there is a first comparison to start from.
     if (!first) throw new Error('an unguarded commit');
     let txn = this.client.if(...first);
     for (const compare of rest) txn = txn.and(...compare);
-    txn = txn.then(...this.operations(changes));
+    txn = txn.then(...this.operations(changes, services));
     try {
       const response = await txn.commit();
       this.writable = true;
@@ -102,14 +108,16 @@ export class EtcdRegistryStore implements RegistryStore {
   }
 
   async close(): Promise<void> {
+    this.writable = false;
     if (this.pinger) clearInterval(this.pinger);
+    this.pinger = null;
     await this.follower.stop();
   }
 
   private async ping_(): Promise<void> {
     try {
       await this.client.get(this.base + ROUTE_SET_KEY).exec();
-      this.writable = true;
+      this.writable = this.pinger !== null;
     } catch {
       this.writable = false;
     }
@@ -131,7 +139,7 @@ export class EtcdRegistryStore implements RegistryStore {
     return compares;
   }
 
-  private operations(changes: readonly StoreChange[]): IOperation[] {
+  private operations(changes: readonly StoreChange[], services: readonly string[]): IOperation[] {
     const ops: IOperation[] = [];
     const removals: Record<string, ChangeReason> = {};
     for (const change of changes) {
@@ -163,6 +171,9 @@ export class EtcdRegistryStore implements RegistryStore {
       ops.push(this.client.put(this.base + ROUTE_SET_KEY).value('{}'));
     if (Object.keys(removals).length > 0)
       ops.push(this.client.put(this.base + REMOVALS_KEY).value(JSON.stringify(removals)));
+    // A key per service whose mod revision is the service's index, kept with the change itself.
+    for (const service of services)
+      ops.push(this.client.put(this.base + SERVICES + service).value('{}'));
     return ops;
   }
 
@@ -172,11 +183,15 @@ export class EtcdRegistryStore implements RegistryStore {
       routes: [],
       index: revision,
       serviceIndexes: {},
-      serviceFloor: revision,
+      serviceFloor: 0,
       revisions: {},
       reasons: {},
     };
     for (const entry of entries) {
+      if (entry.key.startsWith(SERVICES)) {
+        snapshot.serviceIndexes[entry.key.slice(SERVICES.length)] = entry.modRevision;
+        continue;
+      }
       const parsed = this.parse(entry);
       if (!parsed) continue;
       if (parsed.op === 'putInstance') {

@@ -22,6 +22,21 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'waypost-e2e-'));
 }
 
+let apps = 0;
+
+/**
+ * The store a suite runs on unless it asks for one: memory, or with E2E_STORE=etcd (npm run
+ * test:e2e:etcd) the run's etcd member under a prefix of this app's own.
+ */
+function defaultStore(): Record<string, string> {
+  if (process.env.E2E_STORE !== 'etcd') return { STORE: 'memory' };
+  return {
+    STORE: 'etcd',
+    ETCD_ENDPOINTS: process.env.E2E_ETCD_ENDPOINTS as string,
+    ETCD_PREFIX: `/e2e/${process.pid}-${Date.now()}-${++apps}/`,
+  };
+}
+
 /**
  * Boots the real app through createApp() on ephemeral ports, with the memory store (and a fresh
  * temporary DATA_DIR for its keys) unless told otherwise: suites about surviving a restart ask for
@@ -37,7 +52,7 @@ export async function startWaypost(
       ADMIN_PORT: '0',
       GATEWAY_PORT: '0',
       HOST: '127.0.0.1',
-      STORE: 'memory',
+      ...(env.STORE === undefined ? defaultStore() : {}),
       REGISTRATION_KEY,
       ADMIN_KEY,
       REGISTRATION_RATE_LIMIT: '100000',
