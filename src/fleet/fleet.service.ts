@@ -29,7 +29,12 @@ export interface TrafficReport {
   instanceId: string;
   node: string;
   error: string;
+  /** Failures since the reporter's last report (at least 1; at most MAX_REPORTED_FAILURES count). */
+  failures: number;
 }
+
+/** More failures in one report add nothing: the unhealthy threshold is reached long before. */
+const MAX_REPORTED_FAILURES = 100;
 
 const REJOIN_MIN_MS = 250;
 const REJOIN_MAX_MS = 5_000;
@@ -206,7 +211,8 @@ export class FleetService
     this.nodes.clear();
     this.claims.clear();
     this.claimsPerNode.clear();
-    for (const entry of entries) this.take(entry);
+    // Reports in a snapshot are old news: only a report as it is written counts.
+    for (const entry of entries) this.take(entry, false);
     const changed = new Set<string>([...before.keys(), ...this.claims.keys()]);
     this.notify({
       nodes: true,
@@ -230,20 +236,24 @@ export class FleetService
     if (nodes || claims.length > 0) this.notify({ nodes, claims });
   }
 
-  private take(entry: FollowedKey): void {
+  private take(entry: FollowedKey, live = true): void {
     const parsed = this.keys.parseFleetKey(entry.key);
     if (!parsed) return;
     if (parsed.kind === 'node') this.nodes.add(parsed.id);
     else if (parsed.kind === 'claim')
       this.setClaim(parsed.id, { node: entry.value, lease: entry.lease });
-    else if (parsed.kind === 'report') this.report(parsed.id, entry.value);
+    else if (parsed.kind === 'report' && live) this.report(parsed.id, entry.value);
   }
 
   private report(instanceId: string, value: string): void {
     try {
-      const { node, error } = JSON.parse(value) as { node: string; error: string };
+      const { node, error, failures } = JSON.parse(value) as Partial<TrafficReport>;
       if (typeof node !== 'string' || typeof error !== 'string' || node === this.nodeId) return;
-      for (const listener of this.reportListeners) listener({ instanceId, node, error });
+      const count = Number.isSafeInteger(failures)
+        ? Math.min(Math.max(failures as number, 1), MAX_REPORTED_FAILURES)
+        : 1;
+      for (const listener of this.reportListeners)
+        listener({ instanceId, node, error: error.slice(0, 256), failures: count });
     } catch {
       // Not ours: a key under the prefix that no Waypost wrote.
     }

@@ -37,6 +37,7 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
   private readonly due = new Set<string>();
   private readonly writing = new Set<string>();
   private readonly reporting = new Set<string>();
+  private readonly unreported = new Map<string, { failures: number; error: string }>();
   private sweep: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -83,19 +84,33 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
     this.trafficListeners.push(listener);
   }
 
-  /** One report in flight per instance: a burst of failures is one write, the checker counts it. */
+  /**
+   * One report in flight per instance: failures that come meanwhile are counted and go in the next
+   * one, so a burst is a few writes and the checker still counts every failure.
+   */
   reportTraffic(instanceId: string, error: string): void {
+    const waiting = this.unreported.get(instanceId);
+    this.unreported.set(instanceId, { failures: (waiting?.failures ?? 0) + 1, error });
+    if (!this.reporting.has(instanceId)) this.sendReport(instanceId);
+  }
+
+  private sendReport(instanceId: string): void {
     const client = this.fleet.client;
     const lease = this.fleet.currentLease;
-    if (!client || lease === null || this.reporting.has(instanceId)) return;
+    const report = this.unreported.get(instanceId);
+    this.unreported.delete(instanceId);
+    if (!client || lease === null || !report) return;
     this.reporting.add(instanceId);
     void client
       .put(this.fleet.keys.report(instanceId))
-      .value(JSON.stringify({ node: this.fleet.nodeId, error, at: new Date().toISOString() }))
+      .value(JSON.stringify({ node: this.fleet.nodeId, ...report, at: new Date().toISOString() }))
       .lease(lease)
       .exec()
       .catch((failure: Error) => this.logger.debug(`traffic report not sent: ${failure.message}`))
-      .finally(() => this.reporting.delete(instanceId));
+      .finally(() => {
+        this.reporting.delete(instanceId);
+        if (this.unreported.has(instanceId)) this.sendReport(instanceId);
+      });
   }
 
   @OnEvent(REGISTRY_EVENTS.instanceRegistered)

@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAccess } from '../auth/auth.decorators';
+import { FleetService } from '../fleet/fleet.service';
 import { REGISTRY_EVENTS } from '../model/events';
 import { INSTANCE_STATUSES } from '../model/instance';
 import { RegistryService } from '../registry/registry.service';
@@ -18,6 +19,7 @@ export class MetricsController {
   constructor(
     private readonly registry: RegistryService,
     private readonly gateway: GatewayStats,
+    private readonly fleet: FleetService,
   ) {}
 
   @OnEvent(REGISTRY_EVENTS.checkPassed)
@@ -43,6 +45,17 @@ export class MetricsController {
       })),
     );
     return [
+      family('waypost_node_info', 'gauge', "This node's name in the fleet.", [
+        { labels: { node: this.fleet.nodeId }, value: 1 },
+      ]),
+      family(
+        'waypost_node_checks',
+        'gauge',
+        'Instances each live node of the fleet checks (a single node: this one).',
+        this.fleet
+          .summary(this.registry.checkedCount())
+          .map(({ id, checks }) => ({ labels: { node: id }, value: checks })),
+      ),
       family(
         'waypost_instances',
         'gauge',

@@ -311,6 +311,63 @@ describe('a fleet of three nodes on etcd', () => {
       await expectViewsMatchEtcd();
     });
 
+    it('hands failed live traffic seen on another node to the checking node', async () => {
+      const dying = await startFakeService((req, res) => res.end('alive'));
+      services.push(dying);
+      const made = await register('a', {
+        serviceType: 'passive',
+        host: '127.0.0.1',
+        port: dying.port,
+        // Checked once at registration, then not for a minute: only live traffic can make it DOWN.
+        healthCheck: { type: 'http', path: '/health', interval: '60s' },
+        routes: [{ path: '/passive/*' }],
+      });
+      const id = made.body.serviceId as string;
+      await waitFor(async () => (await nodeView('b')).instances[id] === 'UP', 5_000);
+      const checker = await waitFor(() => etcd.get(`${prefix}fleet/claims/${id}`).string());
+      const other = ['a', 'b', 'c'].find((name) => name !== checker) as string;
+      await dying.close();
+      for (let i = 0; i < 4; i++) await (await fetch(`${node(other).gateway}/passive/x`)).text();
+      const down = await waitFor(async () => {
+        const answer = await call('GET', `${node(other).admin}/service/${id}`, { headers: admin });
+        return answer.body.status === 'DOWN' ? answer.body : null;
+      }, 2_000);
+      expect(down.lastError).toMatch(/^live traffic/);
+      await call('DELETE', `${node('a').admin}/service/${id}`, { headers: admin });
+      await expectViewsMatchEtcd();
+    });
+
+    it('takes a ttl heartbeat on any node: the checking node sees it and keeps the instance UP', async () => {
+      const made = await register('a', {
+        serviceType: 'beating',
+        host: '127.0.0.1',
+        port: 7401,
+        healthCheck: { type: 'ttl', ttl: '1500ms' },
+      });
+      const id = made.body.serviceId as string;
+      const beat = (on: string) =>
+        call('PUT', `${node(on).admin}/service/${id}/heartbeat`, {
+          headers: instanceHeaders(id, made.body.token),
+        });
+      expect((await beat('a')).status).toBe(200);
+      const checker = await waitFor(() => etcd.get(`${prefix}fleet/claims/${id}`).string());
+      const other = ['a', 'b', 'c'].find((name) => name !== checker) as string;
+      // Three ttls long, every heartbeat to a node that does not check it.
+      for (let i = 0; i < 9; i++) {
+        expect((await beat(other)).body.status).toBe('UP');
+        await sleep(500);
+        expect((await nodeView(checker)).instances[id]).toBe('UP');
+      }
+      // No more heartbeats: the checking node marks it DOWN once the ttl runs out.
+      await waitFor(async () => (await nodeView(other)).instances[id] === 'DOWN', 3_000);
+      const history = await call('GET', `${node(other).admin}/service/${id}/history`, {
+        headers: admin,
+      });
+      expect(history.body.history[0]).toMatchObject({ to: 'DOWN', reason: 'ttl' });
+      await call('DELETE', `${node('a').admin}/service/${id}`, { headers: admin });
+      await expectViewsMatchEtcd();
+    });
+
     it("hands a node's checks over at once when it stops, and within NODE_TTL when it dies", async () => {
       for (const [name, signal, within] of [
         ['c', 'SIGTERM', 1_500 + INTERVAL_MS],

@@ -100,6 +100,8 @@ describe('health endpoints', () => {
     expect(metrics.text).toContain('waypost_instances{service_type="sagjan",status="UP"} 1');
     expect(metrics.text).toContain('waypost_instances{service_type="pinger",status="UP"} 2');
     expect(metrics.text).toMatch(/^waypost_routes 2$/m);
+    expect(metrics.text).toMatch(/^waypost_node_info\{node="[^"]+:\d+"\} 1$/m);
+    expect(metrics.text).toMatch(/^waypost_node_checks\{node="[^"]+:\d+"\} 1$/m);
     const passed = Number(
       /waypost_health_checks_total\{result="passed"\} (\d+)/.exec(metrics.text)?.[1],
     );

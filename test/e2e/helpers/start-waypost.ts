@@ -25,10 +25,11 @@ export function tempDataDir(): string {
 let apps = 0;
 
 /**
- * The store a suite runs on unless it asks for one: memory, or with E2E_STORE=etcd (npm run
- * test:e2e:etcd) the run's etcd member under a prefix of this app's own.
+ * The store a suite runs on unless it asks for one: memory; sqlite in the app's temporary DATA_DIR
+ * with E2E_STORE=sqlite; with E2E_STORE=etcd the run's etcd member under a prefix of this app's own.
  */
 function defaultStore(): Record<string, string> {
+  if (process.env.E2E_STORE === 'sqlite') return { STORE: 'sqlite' };
   if (process.env.E2E_STORE !== 'etcd') return { STORE: 'memory' };
   return {
     STORE: 'etcd',
