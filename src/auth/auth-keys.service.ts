@@ -33,7 +33,7 @@ export class AuthKeysService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     const { auth } = this;
     let kept: KeptKeys = {};
-    let where = 'etcd';
+    let where = `etcd under ${this.store.etcd.prefix}keys/`;
     if (this.fleet.enabled) {
       if (auth.registrationKey === null)
         kept.registrationKey = await this.fleet.sharedSecret('registration', generateSecret);

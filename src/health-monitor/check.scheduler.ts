@@ -138,6 +138,12 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     else this.queue.schedule(instance.id, Date.now());
   }
 
+  /** The store did not take a result: the instance is checked again one interval later. */
+  private retryLater(id: string): void {
+    if (!this.stopped && this.ownership.owns(id))
+      this.queue.schedule(id, Date.now() + this.settings.intervalMs);
+  }
+
   private scheduleNext(instance: InstanceRecord): void {
     if (instance.checksStopped || instance.status === 'MAINTENANCE') return;
     if (!this.ownership.owns(instance.id)) return;
@@ -185,14 +191,21 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       // Only a ttl that really ran out counts: a heartbeat may have come since this was queued.
       const deadline = ttlDeadline(instance);
       if (Date.now() < deadline) return this.queue.schedule(instance.id, deadline);
-      void this.registry.applyCheck(instance.id, { kind: 'ttl' }).catch(() => {});
+      void this.registry.applyCheck(instance.id, { kind: 'ttl' }).then(
+        (after) => {
+          // Not written (the instance changed meanwhile, a heartbeat perhaps): look again.
+          const current = this.registry.instancesById(instance.id);
+          if (after === null && current) this.scheduleFirst(current);
+        },
+        () => this.retryLater(instance.id),
+      );
       return;
     }
     const state = { recheck: false };
     this.running.set(instance.id, state);
     void this.probe(instance)
       .then((outcome) => this.report(instance, outcome, state))
-      .catch(() => this.scheduleNext(instance))
+      .catch(() => this.retryLater(instance.id))
       .finally(() => {
         this.running.delete(instance.id);
         this.pump();
@@ -213,7 +226,10 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     if (!current || !this.ownership.owns(probed.id)) return;
-    const after = await this.registry.applyCheck(probed.id, { kind: 'probe', outcome });
+    // Null when the outcome was not written (the instance changed meanwhile): go on from what is.
+    const after =
+      (await this.registry.applyCheck(probed.id, { kind: 'probe', outcome })) ??
+      this.registry.instancesById(probed.id);
     if (!after || this.stopped) return;
     if (state.recheck) this.queue.schedule(after.id, Date.now());
     else this.scheduleNext(after);

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { storeConfig } from '../config/config.namespaces';
 import { FleetModule } from '../fleet/fleet.module';
+import { FleetService } from '../fleet/fleet.service';
 import { RegistryModule } from '../registry/registry.module';
 import { CheckClaims } from './check-claims';
 import { CHECK_OWNERSHIP, SoloOwnership } from './check-ownership';
@@ -20,9 +19,9 @@ import { CheckScheduler } from './check.scheduler';
     CheckClaims,
     {
       provide: CHECK_OWNERSHIP,
-      inject: [storeConfig.KEY, CheckClaims],
-      useFactory: (store: ConfigType<typeof storeConfig>, claims: CheckClaims) =>
-        store.kind === 'etcd' ? claims : new SoloOwnership(),
+      inject: [FleetService, CheckClaims],
+      useFactory: (fleet: FleetService, claims: CheckClaims) =>
+        fleet.enabled ? claims : new SoloOwnership(),
     },
   ],
   exports: [CHECK_OWNERSHIP],

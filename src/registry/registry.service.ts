@@ -146,11 +146,11 @@ export class RegistryService
     const token = generateSecret();
     const tokenHash = hashSecret(token);
     const instance = await this.transact(() => {
-      const now = new Date().toISOString();
+      const at = now();
       const previous = this.state.instanceLike(input);
       const id = previous?.id ?? instanceIdFor(input);
-      const record = registeredRecord(input, { id, tokenHash, now }, previous);
-      const routeChanges = planInstanceRoutes(this.state, id, routeSpecs, this.admission(), now);
+      const record = registeredRecord(input, { id, tokenHash, now: at }, previous);
+      const routeChanges = planInstanceRoutes(this.state, id, routeSpecs, this.admission(), at);
       return {
         changes: [{ op: 'putInstance', instance: record, reason: 'registration' }, ...routeChanges],
         result: record,

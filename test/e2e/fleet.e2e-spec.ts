@@ -78,6 +78,21 @@ describe('a fleet of three nodes on etcd', () => {
     return { service, id: answer.body.serviceId as string };
   };
 
+  /** A backend registered on A without a check, routed at `/<serviceType>/*`. */
+  const routedBackend = async (serviceType: string, reply: (url: string) => string) => {
+    const backend = await startFakeService((req, res) => res.end(reply(req.url ?? '')));
+    services.push(backend);
+    const answer = await register('a', {
+      serviceType,
+      host: '127.0.0.1',
+      port: backend.port,
+      healthCheck: { type: 'none' },
+      routes: [{ path: `/${serviceType}/*` }],
+    });
+    expect(answer.status).toBe(201);
+    return answer;
+  };
+
   /** What etcd holds, read afresh: instance id → status, and route ids. */
   const etcdView = async () => {
     const instances = await etcd.getAll().prefix(`${prefix}registry/instances/`).strings();
@@ -160,16 +175,7 @@ describe('a fleet of three nodes on etcd', () => {
     afterAll(() => stopFleet());
 
     it("serves a registration made on A from B's discovery and C's gateway within 1 s", async () => {
-      const backend = await startFakeService((req, res) => res.end(`backend saw ${req.url}`));
-      services.push(backend);
-      const answer = await register('a', {
-        serviceType: 'orders',
-        host: '127.0.0.1',
-        port: backend.port,
-        healthCheck: { type: 'none' },
-        routes: [{ path: '/orders/*' }],
-      });
-      expect(answer.status).toBe(201);
+      const answer = await routedBackend('orders', (url) => `backend saw ${url}`);
       const started = Date.now();
       await waitFor(async () => {
         const found = await call('GET', `${node('b').admin}/services/orders`, { headers: admin });
@@ -444,16 +450,7 @@ describe('a fleet of three nodes on etcd', () => {
 
     it('goes on writing with one member down; without quorum answers 503 in 2 s, still routes, and catches up', async () => {
       await startFleet('quorum');
-      const backend = await startFakeService((req, res) => res.end('still here'));
-      services.push(backend);
-      const routed = await register('a', {
-        serviceType: 'kept',
-        host: '127.0.0.1',
-        port: backend.port,
-        healthCheck: { type: 'none' },
-        routes: [{ path: '/kept/*' }],
-      });
-      expect(routed.status).toBe(201);
+      await routedBackend('kept', () => 'still here');
 
       await cluster.stop(0);
       const oneDown = await register('b', aRegistration({ serviceType: 'quorum', port: 7301 }));
