@@ -64,10 +64,3 @@ export function createEtcdClient(settings: EtcdSettings): Etcd3 {
 function refused(error: Error): boolean {
   return error instanceof GRPCUnavailableError;
 }
-
-/** The revision etcd's answers carry, as a number (etcd's int64 fits: it grows by one per write). */
-export function revisionOf(
-  header: { revision?: string | number | null } | null | undefined,
-): number {
-  return Number(header?.revision ?? 0);
-}

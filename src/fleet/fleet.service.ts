@@ -9,7 +9,6 @@ import {
 import type { ConfigType } from '@nestjs/config';
 import type { Etcd3, Lease } from 'etcd3';
 import { serverConfig, storeConfig } from '../config/config.namespaces';
-import { createEtcdClient } from './etcd-client';
 import { FleetKeys } from './fleet-keys';
 import { FollowedKey, KeyEvent, PrefixFollower } from './prefix-follower';
 
@@ -72,7 +71,7 @@ export class FleetService
   ) {
     this.nodeId = server.nodeId;
     this.keys = new FleetKeys(store.etcd.prefix);
-    this.client = store.kind === 'etcd' ? createEtcdClient(store.etcd) : null;
+    this.client = store.kind === 'etcd' ? loadEtcdClient().createEtcdClient(store.etcd) : null;
     this.follower = this.client
       ? new PrefixFollower(
           this.client,
@@ -273,4 +272,12 @@ export class FleetService
   private notify(change: FleetChange): void {
     for (const listener of this.changeListeners) listener(change);
   }
+}
+
+/**
+ * etcd3 and gRPC are loaded only for a fleet: on a single node they would cost some 15 MiB of
+ * memory for nothing.
+ */
+function loadEtcdClient(): typeof import('./etcd-client') {
+  return require('./etcd-client') as typeof import('./etcd-client'); // eslint-disable-line @typescript-eslint/no-require-imports
 }

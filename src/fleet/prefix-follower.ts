@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
-import { revisionOf } from './etcd-client';
+import { revisionOf } from './revision';
 
 /** One key under the followed prefix, as etcd holds it; `key` is relative to the prefix. */
 export interface FollowedKey {

@@ -7,6 +7,7 @@ import { EtcdCluster, HAVE_ETCD } from './helpers/etcd-cluster';
 import { FakeService, sleep, startFakeService, waitFor } from './helpers/fake-service';
 import { bearer, call, instanceHeaders } from './helpers/http';
 import { SseReader } from './helpers/sse';
+import { startTcpProxy } from './helpers/tcp-proxy';
 import { ADMIN_KEY, REGISTRATION_KEY } from './helpers/start-waypost';
 import { kill, spawnWaypost, WaypostProcess } from './helpers/waypost-process';
 
@@ -446,6 +447,41 @@ describe('a fleet of three nodes on etcd', () => {
       // It got there by reading everything again, not by resuming a watch.
       expect(node('c').output()).toMatch(/registry\/ again/);
       await expectViewsMatchEtcd();
+    });
+
+    it('finds a half-open connection to etcd: 503 within 2 s, not ready, and caught up once it heals', async () => {
+      const member = Number(new URL(cluster.endpointOf(1)).port);
+      const proxy = await startTcpProxy(member);
+      try {
+        await startFleet('half-open', { c: `http://127.0.0.1:${proxy.port}` });
+        const before = await register('c', aRegistration({ serviceType: 'cut', port: 7501 }));
+        expect(before.status).toBe(201);
+        proxy.freeze();
+        const started = Date.now();
+        const refused = await register('c', aRegistration({ serviceType: 'cut', port: 7502 }));
+        expect([refused.status, refused.body.error]).toEqual([503, 'store unavailable']);
+        expect(Date.now() - started).toBeLessThan(2_000);
+        await waitFor(
+          async () => (await call('GET', `${node('c').admin}/health/ready`)).status === 503,
+          3_000,
+        );
+        // The rest of the fleet goes on; C serves what it knew.
+        const meanwhile = await register('a', aRegistration({ serviceType: 'cut', port: 7503 }));
+        expect(meanwhile.status).toBe(201);
+        const stale = await call('GET', `${node('c').admin}/services/cut`, { headers: admin });
+        expect(stale.body.instances.map((i: { port: number }) => i.port)).toEqual([7501]);
+        // Longer than the keep-alive needs to find the connection dead: the watch is made again.
+        await waitFor(() => /watch disconnected/.test(node('c').output()), 12_000);
+        proxy.thaw();
+        await waitFor(
+          async () => (await call('GET', `${node('c').admin}/health/ready`)).status === 200,
+          10_000,
+        );
+        await expectViewsMatchEtcd();
+      } finally {
+        await stopFleet();
+        await proxy.close();
+      }
     });
 
     it('goes on writing with one member down; without quorum answers 503 in 2 s, still routes, and catches up', async () => {

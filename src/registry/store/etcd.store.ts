@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Etcd3, IOperation } from 'etcd3';
 import type { FleetService } from '../../fleet/fleet.service';
 import { FollowedKey, KeyEvent, PrefixFollower } from '../../fleet/prefix-follower';
-import { revisionOf } from '../../fleet/etcd-client';
+import { revisionOf } from '../../fleet/revision';
 import { CHANGE_REASONS, ChangeReason } from '../../model/events';
 import { InstanceRecord } from '../../model/instance';
 import { RouteRecord } from '../../model/route';
