@@ -1,0 +1,14 @@
+export { Waypost } from './waypost.js';
+export type { WaypostOptions, WaypostEvents, ChangeEvent } from './waypost.js';
+export { WaypostError } from './errors.js';
+export { toMs } from './duration.js';
+export type {
+  CheckType,
+  HealthCheckInput,
+  Instance,
+  InstanceStatus,
+  Registration,
+  RegisterInput,
+  RouteInput,
+  ServiceInstances,
+} from './api.js';
