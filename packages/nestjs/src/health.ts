@@ -1,0 +1,1 @@
+export { WaypostHealthIndicator } from './waypost.health';
