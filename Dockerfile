@@ -4,6 +4,10 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The workspaces (the SDK packages, whose API types the server's DTOs implement, and the example).
+COPY packages ./packages
+COPY examples ./examples
+COPY scripts ./scripts
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src

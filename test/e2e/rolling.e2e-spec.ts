@@ -106,6 +106,13 @@ describe('NestJS services on @waypost/nestjs', () => {
     for (const name of ['a1', 'b1', 'c1']) start(name);
     await waitFor(async () => (await upCount()) === 3, 15_000);
     await waitFor(async () => (await fetch(`${registry.gateway}/orders/0`)).status === 200, 5_000);
+    // The example's own Terminus check through WaypostHealthIndicator.
+    const one = (await instancesOf('orders'))[0] as { port: number };
+    const indicator = await (await fetch(`http://127.0.0.1:${one.port}/health/registry`)).json();
+    expect(indicator).toMatchObject({
+      status: 'ok',
+      info: { waypost: { status: 'up', instanceStatus: 'UP' } },
+    });
 
     // 200 requests a second through the gateway, each on its own schedule, for the whole restart.
     const agent = new Agent({ connections: 64 });

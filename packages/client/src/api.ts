@@ -1,25 +1,41 @@
 /**
- * The registry API as the client sees it (../shared/CONTRACT.md): what a registration sends and
- * what an instance looks like in every answer.
+ * The registry API's wire shapes (../shared/CONTRACT.md), defined here once: the SDK uses them, and
+ * the server's DTO classes implement them (`implements RegisterInput`, `implements Instance`), so
+ * `npm run typecheck` fails when the two drift apart.
  */
 export type InstanceStatus = 'UNKNOWN' | 'UP' | 'DOWN' | 'MAINTENANCE';
 export type CheckType = 'http' | 'tcp' | 'ttl' | 'none';
 
 export interface HealthCheckInput {
-  type: CheckType;
+  /** `http` when not given. */
+  type?: CheckType;
   path?: string;
   interval?: string | number;
   timeout?: string | number;
   ttl?: string | number;
 }
 
-export interface RouteInput {
+export type LoadBalancing =
+  'round_robin' | 'weighted' | 'least_connections' | 'random' | 'ip_hash' | 'zone';
+
+/** A route's options, beside its path (`POST /service` routes) or under `options` (`POST /register`). */
+export interface RouteOptionsInput {
+  timeout?: string | number;
+  websocket?: boolean;
+  headers?: Record<string, string>;
+  rate_limit?: { enabled?: boolean; requests_per_min?: number; per_ip?: boolean };
+  circuit_breaker?: { enabled?: boolean; failure_threshold?: number; timeout?: string | number };
+  retry?: { enabled?: boolean; max_attempts?: number; backoff?: 'exponential' | 'fixed' };
+  strip_prefix?: boolean;
+  load_balancer?: LoadBalancing;
+  permission?: string;
+}
+
+export interface RouteInput extends RouteOptionsInput {
   path: string;
   host?: string;
-  methods?: string[];
   method?: string;
-  permission?: string;
-  options?: Record<string, unknown>;
+  methods?: string[];
 }
 
 export interface RegisterInput {

@@ -7,8 +7,10 @@ export type {
   HealthCheckInput,
   Instance,
   InstanceStatus,
+  LoadBalancing,
   Registration,
   RegisterInput,
   RouteInput,
+  RouteOptionsInput,
   ServiceInstances,
 } from './api.js';

@@ -1,3 +1,4 @@
+import type { RouteOptionsInput } from '@waypost/client';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -80,7 +81,7 @@ export class RetryDto {
 }
 
 /** The options a route may carry, under the contract's names. */
-export class RouteOptionsDto {
+export class RouteOptionsDto implements RouteOptionsInput {
   @ApiPropertyOptional({ description: 'Backend timeout for this route', example: '5s' })
   @IsOptional()
   @IsDuration({ minMs: 1, maxMs: 3_600_000 })

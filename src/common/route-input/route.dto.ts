@@ -1,3 +1,4 @@
+import type { RouteInput } from '@waypost/client';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
@@ -11,7 +12,7 @@ const upperCase = (value: unknown): unknown =>
   typeof value === 'string' ? value.toUpperCase() : value;
 
 /** A route in a `routes` list: match fields with the options beside them. */
-export class RouteDto extends RouteOptionsDto {
+export class RouteDto extends RouteOptionsDto implements RouteInput {
   @ApiProperty({
     description: 'Path pattern: prefix, `*` one segment, trailing `/*` the rest',
     example: '/api/comments/*',

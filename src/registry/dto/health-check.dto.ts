@@ -1,9 +1,10 @@
+import type { HealthCheckInput } from '@waypost/client';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsDuration, IsRoutePath } from '../../common/validation';
 import { CHECK_TYPES, CheckType } from '../../model/instance';
 
-export class HealthCheckDto {
+export class HealthCheckDto implements HealthCheckInput {
   @ApiPropertyOptional({
     enum: CHECK_TYPES,
     default: 'http',

@@ -1,3 +1,4 @@
+import type { Instance, Registration, ServiceInstances } from '@waypost/client';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CHECK_TYPES,
@@ -21,7 +22,7 @@ export class HealthCheckResponseDto implements HealthCheckSpec {
  * Swagger shape of an instance as every read returns it (never with a token or its hash). It
  * implements the model's InstanceView, so the documented shape and the answered one cannot drift.
  */
-export class InstanceResponseDto implements InstanceView {
+export class InstanceResponseDto implements InstanceView, Instance {
   @ApiProperty({ example: '4f5a0f6e-2f1c-4d4b-9a57-7d1f1d7a9e0b' }) id!: string;
   @ApiProperty({ example: 'user-service' }) serviceType!: string;
   @ApiProperty({ example: '10.0.0.7' }) host!: string;
@@ -54,13 +55,13 @@ export class InstanceResponseDto implements InstanceView {
   checksStopped!: boolean;
 }
 
-export class RegistrationResponseDto extends InstanceResponseDto {
+export class RegistrationResponseDto extends InstanceResponseDto implements Registration {
   @ApiProperty({ description: 'The instance id (same as id)' }) serviceId!: string;
   @ApiProperty({ description: 'Instance token: shown only here, stored only as a hash' })
   token!: string;
 }
 
-export class ServiceInstancesResponseDto {
+export class ServiceInstancesResponseDto implements ServiceInstances {
   @ApiProperty({ example: 'user-service' }) serviceType!: string;
   @ApiProperty({ type: [InstanceResponseDto] }) instances!: InstanceResponseDto[];
 }

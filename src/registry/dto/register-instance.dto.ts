@@ -1,3 +1,4 @@
+import type { RegisterInput } from '@waypost/client';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -23,7 +24,7 @@ import { RouteDto } from '../../common/route-input/route.dto';
 export const METADATA_LIMITS = { maxEntries: 64, maxKeyLength: 128, maxValueLength: 1024 };
 
 /** `POST /service`: a service instance registering itself. */
-export class RegisterInstanceDto {
+export class RegisterInstanceDto implements RegisterInput {
   @ApiProperty({ example: 'user-service', description: 'The service this instance belongs to' })
   @IsServiceType()
   serviceType!: string;
