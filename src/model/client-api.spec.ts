@@ -3,9 +3,8 @@ import { anInstanceRecord } from '../../test/factories';
 import { InstanceStatus, InstanceView, toInstanceView } from './instance';
 
 /**
- * @waypost/client declares the registry's answers for its users; this spec holds the two
- * declarations to one shape at compile time (`npm run typecheck` fails when they drift), in both
- * directions, and checks a real answer against it.
+ * The wire shapes live in @waypost/client (the response DTOs implement them); this spec holds the
+ * server's own model of an answer (`toInstanceView`) to the same shape, both ways, at compile time.
  */
 describe('the client SDK and the registry agree on the instance', () => {
   it('has every field of an answer, of the same types, both ways', () => {
