@@ -28,7 +28,8 @@ describe('NestJS services on @waypost/nestjs', () => {
     const answer = await fetch(`${registry.admin}/services/${serviceType}`, {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
     });
-    return ((await answer.json()) as { instances: { port: number; status: string }[] }).instances;
+    return ((await answer.json()) as { instances: { id: string; port: number; status: string }[] })
+      .instances;
   };
 
   beforeAll(async () => {
@@ -106,12 +107,13 @@ describe('NestJS services on @waypost/nestjs', () => {
     for (const name of ['a1', 'b1', 'c1']) start(name);
     await waitFor(async () => (await upCount()) === 3, 15_000);
     await waitFor(async () => (await fetch(`${registry.gateway}/orders/0`)).status === 200, 5_000);
-    // The example's own Terminus check through WaypostHealthIndicator.
-    const one = (await instancesOf('orders'))[0] as { port: number };
+    // The example's own Terminus check through WaypostHealthIndicator: up while registered (its
+    // status is the registry's answer the client last had: UNKNOWN at registration, UP later).
+    const one = (await instancesOf('orders'))[0] as { port: number; id: string };
     const indicator = await (await fetch(`http://127.0.0.1:${one.port}/health/registry`)).json();
     expect(indicator).toMatchObject({
       status: 'ok',
-      info: { waypost: { status: 'up', instanceStatus: 'UP' } },
+      info: { waypost: { status: 'up', instanceId: one.id } },
     });
 
     // 200 requests a second through the gateway, each on its own schedule, for the whole restart.
