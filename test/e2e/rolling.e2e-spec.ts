@@ -86,6 +86,31 @@ describe('NestJS services on @waypost/nestjs', () => {
     expect(await instancesOf('nest-app')).toEqual([]);
   });
 
+  it('closes at once when the registry was never reached: nothing to leave, retries stop', async () => {
+    @Module({
+      imports: [
+        WaypostModule.forRoot({
+          url: 'http://127.0.0.1:1',
+          registrationKey: REGISTRATION_KEY,
+          service: { serviceType: 'unreachable', healthCheck: { type: 'none' } },
+        }),
+      ],
+    })
+    class LonelyModule {}
+    const app = await NestFactory.create<NestFastifyApplication>(
+      LonelyModule,
+      new FastifyAdapter(),
+      {
+        logger: false,
+      },
+    );
+    await app.listen(0, '127.0.0.1');
+    await sleep(500);
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('serves every request of a steady load while three instances restart one at a time', async () => {
     const processes = new Map<string, ChildProcess>();
     const start = (name: string) => {

@@ -47,8 +47,12 @@ export class WaypostLifecycle
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.registering;
-    if (!this.waypost.instance) return;
+    // Still trying to register (the registry is away): stop trying, there is nothing to leave.
+    if (!this.waypost.instance) {
+      this.waypost.close();
+      await this.registering;
+      return;
+    }
     await this.waypost.leave(toMs(this.options.drainFor ?? '5s'));
     this.logger.log('drained and deregistered');
   }
