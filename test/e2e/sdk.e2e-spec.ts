@@ -89,6 +89,10 @@ describe('@waypost/client against a real registry', () => {
     });
     expect(me).toMatchObject({ serviceType: 'orders', port, status: 'UP' });
     expect(registered).toHaveLength(1);
+    // The token goes to the registry only: not in the event, not in what the client shows.
+    expect(registered[0]).not.toHaveProperty('token');
+    expect(orders.instance).not.toHaveProperty('token');
+    expect(orders.instance).toMatchObject({ id: me.id, status: 'UP' });
 
     const caller = client({ registrationKey: undefined, adminKey: ADMIN_KEY });
     const changes: ChangeEvent[] = [];

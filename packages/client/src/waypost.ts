@@ -44,7 +44,9 @@ export class Waypost extends EventEmitter<WaypostEvents> {
   private readonly watches = new Map<string, ServiceWatch>();
   private readonly turns = new Map<string, number>();
   private input: RegisterInput | null = null;
-  private me: Registration | null = null;
+  private me: Instance | null = null;
+  /** The instance's token: sent to the registry, never handed out (not in `instance`, not in events). */
+  private token: string | null = null;
   private renewing: Promise<void> | null = null;
   private signalHandler: (() => void) | null = null;
 
@@ -106,7 +108,7 @@ export class Waypost extends EventEmitter<WaypostEvents> {
   /** `PATCH` to MAINTENANCE: the gateway sends no new traffic, discovery shows it drained. */
   async drain(): Promise<void> {
     const answer = await this.call('draining', 'PATCH', '', { status: 'MAINTENANCE' });
-    this.me = { ...(this.me as Registration), ...answer };
+    this.me = answer;
   }
 
   /** `DELETE`: gone from the registry; heartbeats stop. */
@@ -148,18 +150,21 @@ export class Waypost extends EventEmitter<WaypostEvents> {
 
   /** Drain, wait, deregister, close: what a rolling restart wants of an instance going away. */
   async leave(drainForMs: number): Promise<void> {
-    try {
-      if (this.me) {
+    if (this.me) {
+      // Each step is tried even when the one before failed: a deregistration that goes through
+      // is worth more than a drain that did not.
+      let drained = true;
+      try {
         await this.drain();
-        // Held on purpose: callers that picked this instance get their answers before it goes.
-        await new Promise((resolve) => setTimeout(resolve, drainForMs));
-        await this.deregister();
+      } catch (error) {
+        this.report(error as WaypostError);
+        drained = false;
       }
-    } catch (error) {
-      this.report(error as WaypostError);
-    } finally {
-      this.close();
+      // Held on purpose: callers that picked this instance get their answers before it goes.
+      if (drained) await new Promise((resolve) => setTimeout(resolve, drainForMs));
+      await this.deregister().catch((error: WaypostError) => this.report(error));
     }
+    this.close();
   }
 
   private watchOf(serviceType: string): ServiceWatch {
@@ -177,7 +182,7 @@ export class Waypost extends EventEmitter<WaypostEvents> {
     return watch;
   }
 
-  private async registerWithBackoff(): Promise<Registration> {
+  private async registerWithBackoff(): Promise<Instance> {
     if (!this.options.registrationKey) {
       throw new WaypostError('registering: no registrationKey given', 0, 'NO_REGISTRATION_KEY');
     }
@@ -187,13 +192,19 @@ export class Waypost extends EventEmitter<WaypostEvents> {
         throw new WaypostError('registering: the client is closed', 0, 'CLOSED');
       }
       try {
-        this.me = await this.transport.json<Registration>(
+        const {
+          token,
+          serviceId: _id,
+          ...instance
+        } = await this.transport.json<Registration>(
           'registering',
           'POST',
           '/service',
           { authorization: `Bearer ${this.options.registrationKey}` },
           input,
         );
+        this.token = token;
+        this.me = instance;
         // A ttl instance that registers is alive: its first heartbeat makes it UP at once.
         if (input.healthCheck?.type === 'ttl') await this.beat();
         return this.me;
@@ -217,7 +228,7 @@ export class Waypost extends EventEmitter<WaypostEvents> {
         if (!this.input || this.transport.closed || !this.me) break;
         try {
           if (ttl !== null) await this.beat();
-          else this.me = { ...this.me, ...(await this.call('checking the registration', 'GET')) };
+          else this.me = await this.call('checking the registration', 'GET');
         } catch (error) {
           const status = (error as WaypostError).status;
           if (status === 401 || status === 404) {
@@ -238,7 +249,7 @@ export class Waypost extends EventEmitter<WaypostEvents> {
 
   private async beat(): Promise<void> {
     const answer = await this.call('heartbeat', 'PUT', '/heartbeat');
-    this.me = { ...(this.me as Registration), ...answer };
+    this.me = answer;
   }
 
   /** A call about this instance, as this instance. */
@@ -253,14 +264,15 @@ export class Waypost extends EventEmitter<WaypostEvents> {
     );
   }
 
-  private requireRegistration(what: string): Registration {
-    if (!this.me) throw new WaypostError(`${what}: not registered`, 0, 'NOT_REGISTERED');
+  private requireRegistration(what: string): Instance {
+    if (!this.me || this.token === null)
+      throw new WaypostError(`${what}: not registered`, 0, 'NOT_REGISTERED');
     return this.me;
   }
 
   private instanceHeaders(): Record<string, string> {
     const me = this.requireRegistration('calling the registry');
-    return { 'x-service-id': me.id, 'x-service-token': me.token };
+    return { 'x-service-id': me.id, 'x-service-token': this.token as string };
   }
 
   /** Discovery asks as this instance once registered, else with the admin key. */
