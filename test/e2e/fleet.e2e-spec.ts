@@ -376,25 +376,49 @@ describe('a fleet of three nodes on etcd', () => {
     });
 
     it("hands a node's checks over at once when it stops, and within NODE_TTL when it dies", async () => {
-      for (const [name, signal, within] of [
-        ['c', 'SIGTERM', 1_500 + INTERVAL_MS],
-        ['b', 'SIGKILL', NODE_TTL_MS + INTERVAL_MS + 1_500],
+      const claimsOf = async (name: string) => {
+        const claims = await etcd.getAll().prefix(`${prefix}fleet/claims/`).strings();
+        return Object.entries(claims)
+          .filter(([, holder]) => holder === name)
+          .map(([key]) => key.slice(`${prefix}fleet/claims/`.length));
+      };
+      for (const [signal, within] of [
+        ['SIGTERM', 1_500 + INTERVAL_MS],
+        ['SIGKILL', NODE_TTL_MS + INTERVAL_MS + 1_500],
       ] as const) {
-        const health = await checksPerNode('a');
-        expect(health.nodes.some((n) => n.id === name)).toBe(true);
+        // Every instance claimed, then the member (other than A) that checks the most of them: the
+        // hand-over must move those.
+        await waitFor(async () => {
+          const claims = await etcd.getAll().prefix(`${prefix}fleet/claims/`).keys();
+          return checked.every(({ id }) => claims.includes(`${prefix}fleet/claims/${id}`));
+        }, 3_000);
+        const others = [...nodes.keys()].filter((name) => name !== 'a');
+        const held = await Promise.all(
+          others.map(async (name) => [name, await claimsOf(name)] as const),
+        );
+        const [name, ids] = held.sort((x, y) => y[1].length - x[1].length)[0] as readonly [
+          string,
+          string[],
+        ];
+        expect(ids.length).toBeGreaterThan(0);
+        const moving = checked.filter(({ id }) => ids.includes(id));
         const stoppedAt = Date.now();
         await kill(node(name).child, signal);
         nodes.delete(name);
-        // Every instance is checked again, by the nodes that are left, within the bound.
-        const before = checked.map(({ service }) => service.hitsOf('/health'));
+        // Each of its instances is checked again, by the nodes that are left, within the bound.
+        const before = moving.map(({ service }) => service.hitsOf('/health'));
         await waitFor(
-          () => checked.every(({ service }, i) => service.hitsOf('/health') >= before[i] + 2),
+          () => moving.every(({ service }, i) => service.hitsOf('/health') >= before[i] + 2),
           within + 3_000,
         );
         expect(Date.now() - stoppedAt).toBeLessThan(within + 2 * INTERVAL_MS);
-        const after = await checksPerNode('a');
-        expect(after.nodes.map((n) => n.id)).not.toContain(name);
-        expect(after.nodes.reduce((sum, n) => sum + n.checks, 0)).toBe(checked.length);
+        await waitFor(async () => {
+          const after = await checksPerNode('a');
+          return (
+            !after.nodes.some((n) => n.id === name) &&
+            after.nodes.reduce((sum, n) => sum + n.checks, 0) === checked.length
+          );
+        }, 2_000);
       }
       // One node left: each instance is still checked once per interval, not more.
       const hits = await hitsDuring(checked, 2_000);
