@@ -18,8 +18,6 @@ export interface FollowerSink {
   snapshot(entries: FollowedKey[], revision: number): void;
   /** The events of one revision — one transaction — whole and in order. */
   events(revision: number, events: KeyEvent[]): void;
-  /** The watch broke or came back (readiness, logs). */
-  connection?(up: boolean): void;
 }
 
 const RETRY_MIN_MS = 100;
@@ -91,13 +89,11 @@ export class PrefixFollower {
         this.watcher = watcher;
         watcher.on('connected', (response: IWatchResponse) => {
           this.retryMs = RETRY_MIN_MS;
-          this.sink.connection?.(true);
           this.checkHeader(response, generation);
         });
         watcher.on('data', (response: IWatchResponse) => this.onData(response, generation));
         watcher.on('disconnected', (error: Error) => {
           if (generation !== this.generation) return;
-          this.sink.connection?.(false);
           this.again('resume', `etcd watch disconnected (${error.message})`);
         });
         watcher.on('error', (error: Error) => {

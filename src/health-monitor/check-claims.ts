@@ -146,22 +146,24 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
   private reconcile(ids: Iterable<string>): void {
     if (this.stopped) return;
     const me = this.fleet.nodeId;
-    const live = this.fleet.currentLease !== null;
     const nodes = this.fleet.liveNodes();
     const gained: string[] = [];
     const lost: string[] = [];
     for (const id of ids) {
       const holder = this.fleet.claimOf(id)?.node;
+      const wanted = this.wanted(id, nodes);
       const instance = this.registry.instancesById(id);
-      const exists = instance !== undefined && needsChecker(instance);
-      const holds = live && exists && this.fleet.holds(id);
+      const holds =
+        this.fleet.currentLease !== null &&
+        instance !== undefined &&
+        needsChecker(instance) &&
+        this.fleet.holds(id);
       if (holds && !this.owned.has(id)) {
         this.owned.add(id);
         gained.push(id);
       } else if (!holds && this.owned.delete(id)) {
         lost.push(id);
       }
-      const wanted = live && exists && checkerOf(id, nodes) === me;
       // Mine under an older lease: this node restarted under the same NODE_ID.
       const stale = holder === me && !this.fleet.holds(id);
       if ((wanted && (holder === undefined || stale)) || (holder === me && !wanted))
@@ -170,6 +172,17 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
     if (gained.length > 0 || lost.length > 0)
       for (const listener of this.moveListeners) listener({ gained, lost });
     this.write();
+  }
+
+  /** True when this node, with a lease, should check the instance: it has a check and hashes here. */
+  private wanted(id: string, nodes: readonly string[]): boolean {
+    const instance = this.registry.instancesById(id);
+    return (
+      this.fleet.currentLease !== null &&
+      instance !== undefined &&
+      needsChecker(instance) &&
+      checkerOf(id, nodes) === this.fleet.nodeId
+    );
   }
 
   /** Claims and releases, at most MAX_IN_FLIGHT at once; each result comes back through the watch. */
@@ -185,11 +198,7 @@ export class CheckClaims implements CheckOwnership, OnApplicationBootstrap, OnAp
       // Another node's claim is that node's to let go.
       if (this.writing.has(id) || (held !== undefined && held.node !== me)) continue;
       const key = this.fleet.keys.claim(id);
-      const instance = this.registry.instancesById(id);
-      const wanted =
-        instance !== undefined &&
-        needsChecker(instance) &&
-        checkerOf(id, this.fleet.liveNodes()) === me;
+      const wanted = this.wanted(id, this.fleet.liveNodes());
       const take = client.put(key).value(me).lease(lease);
       const txn =
         held === undefined

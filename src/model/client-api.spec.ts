@@ -11,8 +11,9 @@ describe('the client SDK and the registry agree on the instance', () => {
     const view: InstanceView = toInstanceView(anInstanceRecord());
     const asClientSees: Instance = view;
     const asServerSends: InstanceView = asClientSees;
-    const statuses: [ClientStatus, InstanceStatus] = ['UP', 'UP'];
+    const status: ClientStatus = view.status satisfies InstanceStatus;
+    // What the client reads of a real answer is the answer, field for field.
     expect(Object.keys(asServerSends).sort()).toEqual(Object.keys(view).sort());
-    expect(statuses[0]).toBe(statuses[1]);
+    expect(status).toBe('UNKNOWN');
   });
 });

@@ -10,7 +10,6 @@ const empty = (index = 0): RegistrySnapshot => ({
   routes: [],
   index,
   serviceIndexes: {},
-  serviceFloor: 0,
   revisions: {},
 });
 

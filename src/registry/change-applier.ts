@@ -30,7 +30,7 @@ export class ChangeApplier implements StoreFeed {
 
   /** The snapshot read at start: memory as it was, no announcement. */
   start(snapshot: RegistrySnapshot): void {
-    this.feed = new ChangeFeed(snapshot.index, snapshot.serviceIndexes, snapshot.serviceFloor);
+    this.feed = new ChangeFeed(snapshot.index, snapshot.serviceIndexes);
     this.announce = new ChangeAnnouncer(this.events, () => this.feed.index);
     this.revisions = new KeyRevisions(snapshot.revisions);
     this.state.apply(snapshotChanges(snapshot));

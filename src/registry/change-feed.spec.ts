@@ -12,12 +12,6 @@ describe(ChangeFeed.name, () => {
     expect(feed.indexOf('users')).toBe(43);
   });
 
-  it("answers a store's floor for a service it has no index of, so an older wait returns", async () => {
-    const feed = new ChangeFeed(90, { users: 80 }, 90);
-    expect([feed.indexOf('users'), feed.indexOf('other')]).toEqual([80, 90]);
-    await expect(feed.changeAfter('other', 50, 1_000)).resolves.toBe(90);
-  });
-
   it('calls only the subscribers of the services a commit touched', () => {
     const feed = new ChangeFeed();
     const users = jest.fn();

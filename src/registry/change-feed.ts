@@ -14,15 +14,7 @@ export class ChangeFeed {
   private readonly waiters = new Set<() => void>();
   private closed = false;
 
-  /**
-   * @param floor the index of any service not in `serviceIndexes`: a store that does not keep every
-   * service's last index (etcd) answers its read revision, so a wait from before it returns at once.
-   */
-  constructor(
-    index = 0,
-    serviceIndexes: Record<string, number> = {},
-    private readonly floor = 0,
-  ) {
+  constructor(index = 0, serviceIndexes: Record<string, number> = {}) {
     this.current = index;
     for (const [service, at] of Object.entries(serviceIndexes)) this.byService.set(service, at);
   }
@@ -32,9 +24,9 @@ export class ChangeFeed {
     return this.current;
   }
 
-  /** The index of the service's last change; the floor if it never changed since. */
+  /** The index of the service's last change; 0 if it never changed. */
   indexOf(service: string): number {
-    return this.byService.get(service) ?? this.floor;
+    return this.byService.get(service) ?? 0;
   }
 
   /** A commit at `index` touched `services`: their subscribers hear of it, nobody else's. */

@@ -183,7 +183,6 @@ export class EtcdRegistryStore implements RegistryStore {
       routes: [],
       index: revision,
       serviceIndexes: {},
-      serviceFloor: 0,
       revisions: {},
       reasons: {},
     };

@@ -49,7 +49,7 @@ describe('a single-node store (memory)', () => {
       store.commit([put], [{ key: instanceKey('i1'), revision: 1 }], ['users']),
     ).resolves.toBe(2);
     const snapshot = await store.load();
-    expect(snapshot).toMatchObject({ index: 2, serviceIndexes: { users: 2 }, serviceFloor: 0 });
+    expect(snapshot).toMatchObject({ index: 2, serviceIndexes: { users: 2 } });
     expect(snapshot.revisions).toEqual({ [instanceKey('i1')]: 2 });
   });
 });

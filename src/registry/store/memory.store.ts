@@ -26,7 +26,6 @@ export class MemoryRegistryStore implements RegistryStore {
         routes: structuredClone([...this.routes.values()]),
         index: this.index,
         serviceIndexes: { ...this.serviceIndexes },
-        serviceFloor: 0,
       }),
     );
   }

@@ -10,13 +10,8 @@ export interface RegistrySnapshot {
   routes: RouteRecord[];
   /** The revision the snapshot was read at (0 for a new store): the change log's index. */
   index: number;
-  /** Per service type, the index of the last change to its instances, where the store knows it. */
+  /** Per service type, the index of the last change to its instances. */
   serviceIndexes: Record<string, number>;
-  /**
-   * A service not in `serviceIndexes` changed last at or before this index: 0 where the store
-   * keeps every service's index (sqlite, memory), the read revision where it does not (etcd).
-   */
-  serviceFloor: number;
   /** The revision of each key's last change (see store-keys.ts). */
   revisions: Record<string, number>;
   /** Why each instance last changed, where the store keeps it (etcd), for a reader that resets. */

@@ -109,7 +109,6 @@ export class SqliteRegistryStore implements RegistryStore {
           }[]
         ).map((row) => [row.service_type, row.idx]),
       ),
-      serviceFloor: 0,
     };
   }
 
