@@ -47,12 +47,26 @@ export function anInstanceInput(overrides: Partial<InstanceInput> = {}): Instanc
   };
 }
 
-/** A freshly registered instance record (UNKNOWN, never checked), with overrides. */
+/**
+ * A freshly registered instance record (UNKNOWN, never checked), with overrides. A `healthCheck`
+ * override brings its checks along, as a registration with it would.
+ */
 export function anInstanceRecord(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  const input = overrides.healthCheck
+    ? anInstanceInput({ healthCheck: overrides.healthCheck })
+    : anInstanceInput();
   const record = registeredRecord(
-    anInstanceInput(),
-    { id: 'i1', tokenHash: 'hash', now: '2026-11-23T08:00:00.000Z' },
+    input,
+    { id: overrides.id ?? 'i1', tokenHash: 'hash', now: '2026-11-23T08:00:00.000Z' },
     undefined,
   );
-  return { ...record, ...overrides };
+  const checks =
+    overrides.checks ??
+    record.checks.map((check) => ({
+      ...check,
+      ...(overrides.status === 'UP' ? { status: 'passing' as const, settled: true } : {}),
+      ...(overrides.status === 'DOWN' ? { status: 'critical' as const, settled: true } : {}),
+      consecutiveFailures: overrides.consecutiveFailures ?? 0,
+    }));
+  return { ...record, ...overrides, checks };
 }

@@ -11,10 +11,11 @@ import {
   REGISTRY_EVENTS,
   UpstreamFailedEvent,
 } from '../model/events';
+import { CheckSpec, combineOutcomes, isProbe, tcpAddressOf } from '../model/check';
 import { CheckOutcome } from '../model/health';
 import { InstanceRecord } from '../model/instance';
 import { RegistryService } from '../registry/registry.service';
-import { isChecked, planAfterChange, ttlDeadline } from './check-plan';
+import { hasProbes, isChecked, planAfterChange, probeInterval, ttlDue } from './check-plan';
 import { nextDue, phaseOf } from './check-schedule';
 import { DueQueue } from './due-queue';
 import { HttpProbe } from './probes/http.probe';
@@ -22,6 +23,16 @@ import { tcpProbe } from './probes/tcp.probe';
 
 const DISPATCH_TIMEOUT = 'health-checks';
 const SWEEP_INTERVAL = 'deregister-after';
+/** The queue's key of an instance's ttl deadline, beside its own id for its probes. */
+const TTL_KEY = '\u0000ttl';
+/** How often instances DOWN too long are looked for when only DeregisterCriticalServiceAfter asks. */
+const SWEEP_EVERY_MS = 1_000;
+
+/** What one probe of an instance found: all its probe checks as one, and each on its own. */
+interface ProbeRound {
+  outcome: CheckOutcome;
+  perCheck?: ReadonlyMap<string, CheckOutcome>;
+}
 
 /**
  * Runs every instance's checks from one queue and one timer: each instance is due at its own phase
@@ -54,16 +65,19 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     for (const instance of this.registry.allInstances()) this.scheduleFirst(instance);
     this.ownership.onMove((move) => this.onMove(move));
     this.ownership.onTrafficReport((id, error) => this.trafficFailed(id, error));
-    if (this.settings.deregisterAfterMs !== null) {
-      const every = Math.max(250, Math.min(5_000, Math.floor(this.settings.deregisterAfterMs / 4)));
-      this.scheduler.addInterval(
-        SWEEP_INTERVAL,
-        setInterval(
-          () => void this.registry.deregisterLongDown(Date.now(), (id) => this.ownership.owns(id)),
-          every,
-        ),
-      );
-    }
+    // Always on: an instance may bring its own DeregisterCriticalServiceAfter.
+    const setting = this.settings.deregisterAfterMs;
+    const every =
+      setting === null
+        ? SWEEP_EVERY_MS
+        : Math.max(250, Math.min(SWEEP_EVERY_MS, Math.floor(setting / 4)));
+    this.scheduler.addInterval(
+      SWEEP_INTERVAL,
+      setInterval(
+        () => void this.registry.deregisterLongDown(Date.now(), (id) => this.ownership.owns(id)),
+        every,
+      ),
+    );
     this.pump();
   }
 
@@ -84,6 +98,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   @OnEvent(REGISTRY_EVENTS.instanceRemoved)
   onRemoved({ instance }: InstanceEvent): void {
     this.queue.remove(instance.id);
+    this.queue.remove(instance.id + TTL_KEY);
   }
 
   /** Follows a committed change: re-registration, heartbeat, drain, undrain, failed traffic. */
@@ -96,17 +111,15 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
         this.queue.remove(instance.id);
         break;
       case 'now':
-        this.scheduleFirst(instance);
-        break;
-      case 'ttl':
-        this.queue.schedule(instance.id, ttlDeadline(instance));
+        this.queue.schedule(instance.id, Date.now());
         break;
       case 'down':
         this.scheduleNext(instance);
         break;
       case 'keep':
-        return;
+        break;
     }
+    this.scheduleTtl(instance);
     this.pumpSoon();
   }
 
@@ -123,7 +136,10 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
 
   /** Instances moved between nodes: a gained one is checked at once (a ttl one at its deadline). */
   private onMove({ gained, lost }: OwnershipMove): void {
-    for (const id of lost) this.queue.remove(id);
+    for (const id of lost) {
+      this.queue.remove(id);
+      this.queue.remove(id + TTL_KEY);
+    }
     for (const id of gained) {
       const instance = this.registry.instancesById(id);
       if (instance) this.scheduleFirst(instance);
@@ -132,16 +148,24 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private scheduleFirst(instance: InstanceRecord): void {
-    if (!isChecked(instance) || !this.ownership.owns(instance.id)) this.queue.remove(instance.id);
-    else if (instance.healthCheck.type === 'ttl')
-      this.queue.schedule(instance.id, ttlDeadline(instance));
-    else this.queue.schedule(instance.id, Date.now());
+    const probes = isChecked(instance) && hasProbes(instance) && this.ownership.owns(instance.id);
+    if (probes) this.queue.schedule(instance.id, Date.now());
+    else this.queue.remove(instance.id);
+    this.scheduleTtl(instance);
+  }
+
+  /** The instance's next ttl deadline, if it has ttl checks this node watches. */
+  private scheduleTtl(instance: InstanceRecord): void {
+    const due = this.ownership.owns(instance.id) ? ttlDue(instance, Date.now()) : null;
+    if (due === null) this.queue.remove(instance.id + TTL_KEY);
+    else this.queue.schedule(instance.id + TTL_KEY, due);
   }
 
   /** The store did not take a result: the instance is checked again one interval later. */
-  private retryLater(id: string): void {
+  private retryLater(key: string): void {
+    const id = key.endsWith(TTL_KEY) ? key.slice(0, -TTL_KEY.length) : key;
     if (!this.stopped && this.ownership.owns(id))
-      this.queue.schedule(id, Date.now() + this.settings.intervalMs);
+      this.queue.schedule(key, Date.now() + this.settings.intervalMs);
   }
 
   private scheduleNext(instance: InstanceRecord): void {
@@ -150,7 +174,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     const interval =
       instance.status === 'DOWN'
         ? this.settings.downIntervalMs
-        : (instance.healthCheck.interval ?? this.settings.intervalMs);
+        : probeInterval(instance, this.settings.intervalMs);
     this.queue.schedule(instance.id, nextDue(Date.now(), interval, phaseOf(instance.id, interval)));
   }
 
@@ -173,34 +197,41 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     if (this.stopped) return;
     const now = Date.now();
     while (this.running.size < this.settings.concurrency) {
-      const id = this.queue.popDue(now);
-      if (id === null) break;
-      const running = this.running.get(id);
+      const key = this.queue.popDue(now);
+      if (key === null) break;
+      if (key.endsWith(TTL_KEY)) {
+        const instance = this.registry.instancesById(key.slice(0, -TTL_KEY.length));
+        if (instance) this.expireTtls(instance);
+        continue;
+      }
+      const running = this.running.get(key);
       if (running) {
         running.recheck = true;
         continue;
       }
-      const instance = this.registry.instancesById(id);
+      const instance = this.registry.instancesById(key);
       if (instance) this.start(instance);
     }
     this.arm(this.running.size < this.settings.concurrency ? this.queue.peekDue() : null);
   }
 
+  /** A ttl deadline came: the ttl checks that really ran out are reported. */
+  private expireTtls(instance: InstanceRecord): void {
+    // Only a ttl that really ran out counts: a heartbeat may have come since this was queued.
+    const due = ttlDue(instance, Date.now());
+    if (due === null) return;
+    if (due > Date.now()) return this.queue.schedule(instance.id + TTL_KEY, due);
+    void this.registry.applyCheck(instance.id, { kind: 'ttl' }).then(
+      (after) => {
+        // Written or not (a heartbeat may have come meanwhile), the next deadline follows from what is.
+        const current = after ?? this.registry.instancesById(instance.id);
+        if (current && !this.stopped) this.scheduleTtl(current);
+      },
+      () => this.retryLater(instance.id + TTL_KEY),
+    );
+  }
+
   private start(instance: InstanceRecord): void {
-    if (instance.healthCheck.type === 'ttl') {
-      // Only a ttl that really ran out counts: a heartbeat may have come since this was queued.
-      const deadline = ttlDeadline(instance);
-      if (Date.now() < deadline) return this.queue.schedule(instance.id, deadline);
-      void this.registry.applyCheck(instance.id, { kind: 'ttl' }).then(
-        (after) => {
-          // Not written (the instance changed meanwhile, a heartbeat perhaps): look again.
-          const current = this.registry.instancesById(instance.id);
-          if (after === null && current) this.scheduleFirst(current);
-        },
-        () => this.retryLater(instance.id),
-      );
-      return;
-    }
     const state = { recheck: false };
     this.running.set(instance.id, state);
     void this.probe(instance)
@@ -215,7 +246,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
   /** Hands a probe's outcome to the registry, then queues the next check of what it answers. */
   private async report(
     probed: InstanceRecord,
-    outcome: CheckOutcome,
+    outcome: ProbeRound,
     state: { recheck: boolean },
   ): Promise<void> {
     if (this.stopped) return;
@@ -228,17 +259,29 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     if (!current || !this.ownership.owns(probed.id)) return;
     // Null when the outcome was not written (the instance changed meanwhile): go on from what is.
     const after =
-      (await this.registry.applyCheck(probed.id, { kind: 'probe', outcome })) ??
+      (await this.registry.applyCheck(probed.id, { kind: 'probe', ...outcome })) ??
       this.registry.instancesById(probed.id);
     if (!after || this.stopped) return;
     if (state.recheck) this.queue.schedule(after.id, Date.now());
     else this.scheduleNext(after);
   }
 
-  private probe(instance: InstanceRecord): Promise<CheckOutcome> {
-    const timeout = instance.healthCheck.timeout ?? this.settings.timeoutMs;
-    if (instance.healthCheck.type === 'tcp') return tcpProbe(instance.host, instance.port, timeout);
-    return this.http.check(instance.url + instance.healthCheck.path, timeout);
+  /** Probes every http and tcp check of the instance at once. */
+  private async probe(instance: InstanceRecord): Promise<ProbeRound> {
+    const checks = instance.checks.filter(isProbe);
+    const outcomes = await Promise.all(checks.map((check) => this.probeOne(instance, check)));
+    const outcome = combineOutcomes(outcomes);
+    if (checks.length === 1) return { outcome };
+    return { outcome, perCheck: new Map(checks.map((check, i) => [check.id, outcomes[i]!])) };
+  }
+
+  private probeOne(instance: InstanceRecord, check: CheckSpec): Promise<CheckOutcome> {
+    const timeout = check.timeout ?? this.settings.timeoutMs;
+    if (check.type === 'tcp') {
+      const { host, port } = check.target ? tcpAddressOf(check.target) : instance;
+      return tcpProbe(host, port, timeout);
+    }
+    return this.http.check(check.target ?? instance.url + check.path, timeout);
   }
 
   private arm(due: number | null): void {

@@ -12,7 +12,15 @@ export interface CheckOutcome {
  * not reach it (a passive check), or a ttl that ran out without a heartbeat.
  */
 export type CheckReport =
-  { kind: 'probe'; outcome: CheckOutcome } | { kind: 'traffic'; error: string } | { kind: 'ttl' };
+  | {
+      kind: 'probe';
+      /** Every http and tcp check's outcome as one (failed if any failed). */
+      outcome: CheckOutcome;
+      /** Each check's own outcome by check id, when the instance has several; else `outcome`. */
+      perCheck?: ReadonlyMap<string, CheckOutcome>;
+    }
+  | { kind: 'traffic'; error: string }
+  | { kind: 'ttl' };
 
 /** The reason a report gives a change: a probe is a `check`, the rest are named for themselves. */
 export function reasonOf(report: CheckReport): 'check' | 'traffic' | 'ttl' {

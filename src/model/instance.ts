@@ -1,4 +1,5 @@
 /** The stored shape of a service instance. Pure types; the token itself is never kept, only its hash. */
+import type { InstanceCheck } from './check';
 
 export const INSTANCE_STATUSES = ['UNKNOWN', 'UP', 'DOWN', 'MAINTENANCE'] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
@@ -25,8 +26,11 @@ export function ttlOf(check: Pick<HealthCheckSpec, 'ttl'>): number {
   return check.ttl ?? DEFAULT_TTL_MS;
 }
 
-/** How the instance came: POST /service, or /internal/register-service (one instance per service). */
-export type InstanceOrigin = 'service' | 'internal';
+/**
+ * How the instance came: POST /service, /internal/register-service (one instance per service), or
+ * Consul's agent API (the instance's id is the Consul service ID).
+ */
+export type InstanceOrigin = 'service' | 'internal' | 'consul';
 
 export interface InstanceRecord {
   id: string;
@@ -35,7 +39,12 @@ export interface InstanceRecord {
   port: number;
   url: string;
   status: InstanceStatus;
+  /** The check the native API declares; a Consul registration shows its first check here. */
   healthCheck: HealthCheckSpec;
+  /** Every check with its own status; the instance is UP only while all pass. */
+  checks: InstanceCheck[];
+  /** Consul's DeregisterCriticalServiceAfter: overrides DEREGISTER_AFTER; null: the setting. */
+  deregisterAfter: number | null;
   metadata: Record<string, string>;
   tags: string[];
   version: string | null;
@@ -57,8 +66,8 @@ export interface InstanceRecord {
 }
 
 /** An instance without a check has nothing to be checked by: no node needs to take it. */
-export function needsChecker(instance: Pick<InstanceRecord, 'healthCheck'>): boolean {
-  return instance.healthCheck.type !== 'none';
+export function needsChecker(instance: Pick<InstanceRecord, 'checks'>): boolean {
+  return instance.checks.length > 0;
 }
 
 /** Builds the URL of an instance from host and port, bracketing IPv6 literals. */
@@ -66,11 +75,21 @@ export function instanceUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** What callers see of a check. */
+export interface CheckView {
+  id: string;
+  name: string;
+  type: InstanceCheck['type'];
+  status: InstanceCheck['status'];
+  output: string;
+  lastCheckAt: string | null;
+}
+
 /** What callers see of an instance: every contract field, never the token hash. */
 export type InstanceView = Omit<
   InstanceRecord,
-  'tokenHash' | 'origin' | 'consecutiveSuccesses' | 'downSince'
->;
+  'tokenHash' | 'origin' | 'consecutiveSuccesses' | 'downSince' | 'checks' | 'deregisterAfter'
+> & { checks: CheckView[] };
 
 export function toInstanceView(record: InstanceRecord): InstanceView {
   return {
@@ -81,6 +100,14 @@ export function toInstanceView(record: InstanceRecord): InstanceView {
     url: record.url,
     status: record.status,
     healthCheck: record.healthCheck,
+    checks: record.checks.map((check) => ({
+      id: check.id,
+      name: check.name,
+      type: check.type,
+      status: check.status,
+      output: check.output,
+      lastCheckAt: check.lastCheckAt,
+    })),
     metadata: record.metadata,
     tags: record.tags,
     version: record.version,

@@ -39,9 +39,11 @@ describe(RegistryState.name, () => {
   it('finds the instance a registration replaces without a scan, by service, origin and URL', () => {
     const state = new RegistryState();
     const base = { serviceType: 'shop', url: 'http://10.0.0.1:80', origin: 'service' } as const;
-    const a = { ...base, id: 'a' } as unknown as InstanceRecord;
+    const checks: never[] = [];
+    const a = { ...base, checks, id: 'a' } as unknown as InstanceRecord;
     const internal = {
       ...base,
+      checks,
       id: 'i',
       origin: 'internal',
       url: 'http://10.0.0.9:80',
@@ -64,10 +66,29 @@ describe(RegistryState.name, () => {
     expect(state.instanceLike({ ...base, serviceType: 'cart' })).toBeUndefined();
   });
 
+  it('finds the instance a check belongs to until the instance or the check goes', () => {
+    const state = new RegistryState();
+    const withChecks = (ids: string[]) =>
+      ({
+        id: 'web1',
+        serviceType: 'web',
+        origin: 'consul',
+        url: 'http://h',
+        checks: ids.map((id) => ({ id })),
+      }) as unknown as InstanceRecord;
+    state.apply([{ op: 'putInstance', instance: withChecks(['a', 'b']), reason: 'registration' }]);
+    expect(state.instanceWithCheck('b')?.id).toBe('web1');
+    state.apply([{ op: 'putInstance', instance: withChecks(['a']), reason: 'registration' }]);
+    expect(state.instanceWithCheck('b')).toBeUndefined();
+    expect(state.instanceWithCheck('a')?.id).toBe('web1');
+    state.apply([{ op: 'deleteInstance', id: 'web1', reason: 'deregistration' }]);
+    expect(state.instanceWithCheck('a')).toBeUndefined();
+  });
+
   it("counts each service type's instances by status, service types sorted", () => {
     const state = new RegistryState();
     const instance = (id: string, serviceType: string, status: string) =>
-      ({ id, serviceType, status, url: `http://h/${id}`, origin: 'service' }) as InstanceRecord;
+      ({ id, serviceType, status, url: `http://h/${id}`, origin: 'service', checks: [] }) as unknown as InstanceRecord;
     state.apply(
       [
         instance('1', 'shop', 'UP'),

@@ -3,10 +3,20 @@ import { countByStatus, InstanceRecord, StatusCounts } from '../model/instance';
 import { routeKey, RouteRecord } from '../model/route';
 import { StoreChange } from './store/registry-store';
 
-function identityOf(like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>): string {
-  return like.origin === 'internal'
-    ? `internal\n${like.serviceType}`
-    : `service\n${like.serviceType}\n${like.url}`;
+/** What a registration is matched on: the URL, the service alone (internal) or the Consul ID. */
+export type InstanceIdentity = Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'> & {
+  id?: string;
+};
+
+function identityOf(like: InstanceIdentity): string {
+  switch (like.origin) {
+    case 'internal':
+      return `internal\n${like.serviceType}`;
+    case 'consul':
+      return `consul\n${like.id ?? ''}`;
+    case 'service':
+      return `service\n${like.serviceType}\n${like.url}`;
+  }
 }
 
 /**
@@ -14,9 +24,8 @@ function identityOf(like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>
  * register the same instance at once write the same key and the store lets exactly one of them
  * create it (the other decides again and replaces it, as a re-registration). Shaped as a UUID.
  */
-export function instanceIdFor(
-  like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>,
-): string {
+export function instanceIdFor(like: InstanceIdentity): string {
+  if (like.origin === 'consul' && like.id !== undefined) return like.id;
   const hex = createHash('sha256').update(identityOf(like)).digest('hex');
   const variant = ((parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
@@ -36,6 +45,8 @@ export class RegistryState {
   private readonly byIdentity = new Map<string, InstanceRecord>();
   /** Route ids by owning instance, so an instance's routes are found without a scan of them all. */
   private readonly routeIdsByOwner = new Map<string, Set<string>>();
+  /** Instance ids by check id: Consul's check/pass names a check, not its instance. */
+  private readonly instanceIdByCheck = new Map<string, string>();
 
   apply(changes: readonly StoreChange[]): void {
     for (const change of changes) {
@@ -75,10 +86,14 @@ export class RegistryState {
    * The instance a registration replaces: same service type and origin, and for POST /service the
    * same URL (/internal/register-service keeps one instance per service).
    */
-  instanceLike(
-    like: Pick<InstanceRecord, 'serviceType' | 'origin' | 'url'>,
-  ): InstanceRecord | undefined {
+  instanceLike(like: InstanceIdentity): InstanceRecord | undefined {
     return this.byIdentity.get(identityOf(like));
+  }
+
+  /** The instance a check belongs to, by the check's id. */
+  instanceWithCheck(checkId: string): InstanceRecord | undefined {
+    const id = this.instanceIdByCheck.get(checkId);
+    return id === undefined ? undefined : this.instances.get(id);
   }
 
   /** Routes an instance brought (it is among their owners). */
@@ -94,6 +109,7 @@ export class RegistryState {
     }
     if (previous) this.forgetIdentity(previous);
     this.byIdentity.set(identityOf(instance), instance);
+    for (const check of instance.checks) this.instanceIdByCheck.set(check.id, instance.id);
     this.instances.set(instance.id, instance);
     let ofType = this.byType.get(instance.serviceType);
     if (!ofType) {
@@ -142,6 +158,9 @@ export class RegistryState {
   private forgetIdentity(instance: InstanceRecord): void {
     const key = identityOf(instance);
     if (this.byIdentity.get(key)?.id === instance.id) this.byIdentity.delete(key);
+    for (const check of instance.checks) {
+      if (this.instanceIdByCheck.get(check.id) === instance.id) this.instanceIdByCheck.delete(check.id);
+    }
   }
 
   private unindexOwners(route: RouteRecord): void {

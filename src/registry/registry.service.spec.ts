@@ -110,8 +110,9 @@ describe(RegistryService.name, () => {
   });
 
   it('answers a heartbeat with the state after it, announced once', async () => {
-    const ttl = { type: 'ttl' as const, path: '/health', interval: null, timeout: null, ttl: 1000 };
+    const ttl = { type: 'ttl' as const, path: '/health', interval: null, timeout: null, ttl: 1 };
     const { instance } = await registry.register(input({ healthCheck: ttl }), []);
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await registry.applyCheck(instance.id, { kind: 'ttl' });
     expect(registry.getInstance(instance.id).status).toBe('DOWN');
     seen = [];

@@ -14,6 +14,7 @@ import { generateSecret, hashSecret, secretMatchesHash } from '../auth/keys';
 import { AppError } from '../common/errors/app-error';
 import { healthConfig, proxyConfig } from '../config/config.namespaces';
 import { ChangeReason } from '../model/events';
+import type { CheckStatus } from '../model/check';
 import { CheckReport, reasonOf } from '../model/health';
 import { InstanceRecord, needsChecker, StatusCounts, toInstanceView } from '../model/instance';
 import { routeKey, RouteRecord, RouteSpec } from '../model/route';
@@ -149,6 +150,7 @@ export class RegistryService
       const at = now();
       const previous = this.state.instanceLike(input);
       const id = previous?.id ?? instanceIdFor(input);
+      this.refuseTakeover(input, id);
       const record = registeredRecord(input, { id, tokenHash, now: at }, previous);
       const routeChanges = planInstanceRoutes(this.state, id, routeSpecs, this.admission(), at);
       return {
@@ -171,6 +173,27 @@ export class RegistryService
   /** `PUT /service/:id/heartbeat`: renews a ttl check, restarts stopped checks. */
   heartbeat(id: string): Promise<InstanceRecord> {
     return this.step(id, { type: 'heartbeat' });
+  }
+
+  /**
+   * Consul's check/pass|warn|fail|update: a ttl check told its status by the instance. Answers
+   * the instance after it.
+   */
+  tellCheck(checkId: string, status: CheckStatus, output: string): Promise<InstanceRecord> {
+    const instance = this.state.instanceWithCheck(checkId);
+    const check = instance?.checks.find((candidate) => candidate.id === checkId);
+    if (!instance || !check) {
+      throw new AppError('CHECK_NOT_FOUND', `no check with id ${checkId.slice(0, 128)}`);
+    }
+    if (check.type !== 'ttl') {
+      throw new AppError('VALIDATION_FAILED', `check ${checkId.slice(0, 128)} is not a TTL check`);
+    }
+    return this.step(instance.id, { type: 'ttlUpdate', checkId, status, output });
+  }
+
+  /** The instance a check belongs to, if any. */
+  instanceWithCheck(checkId: string): InstanceRecord | undefined {
+    return this.state.instanceWithCheck(checkId);
   }
 
   /** `PATCH /service/:id`: drain, undrain, metadata, weight. */
@@ -359,10 +382,11 @@ export class RegistryService
   ): Promise<InstanceRecord> {
     return this.transact(() => {
       const before = this.requireInstance(id);
-      const after = nextStep(before, event, this.health, now()).record;
+      const step = nextStep(before, event, this.health, now());
+      const after = step.record;
       if (after === before) return { changes: [], result: before };
       return {
-        changes: [{ op: 'putInstance', instance: after, reason: event.type }],
+        changes: [{ op: 'putInstance', instance: after, reason: step.reason }],
         result: after,
       };
     });
@@ -402,6 +426,26 @@ export class RegistryService
           throw new AppError('STORE_UNAVAILABLE', 'store unavailable');
         }
         throw error;
+      }
+    }
+  }
+
+  /**
+   * A registration that names its id (Consul's) may not take the id of an instance registered
+   * another way, nor a check id another instance has.
+   */
+  private refuseTakeover(input: InstanceInput, id: string): void {
+    const holder = this.state.instances.get(id);
+    if (holder && holder.origin !== input.origin) {
+      throw new AppError('INSTANCE_EXISTS', `id ${id.slice(0, 128)} belongs to another instance`);
+    }
+    for (const check of input.checks ?? []) {
+      const owner = check.id === null ? undefined : this.state.instanceWithCheck(check.id);
+      if (owner && owner.id !== id) {
+        throw new AppError(
+          'INSTANCE_EXISTS',
+          `check id ${check.id?.slice(0, 128)} belongs to instance ${owner.id.slice(0, 128)}`,
+        );
       }
     }
   }

@@ -52,6 +52,16 @@ export interface RegisterInput {
   routes?: RouteInput[];
 }
 
+/** One of an instance's checks, with Consul's statuses: the instance is UP while all pass. */
+export interface InstanceCheck {
+  id: string;
+  name: string;
+  type: 'http' | 'tcp' | 'ttl';
+  status: 'passing' | 'warning' | 'critical';
+  output: string;
+  lastCheckAt: string | null;
+}
+
 export interface Instance {
   id: string;
   serviceType: string;
@@ -66,6 +76,7 @@ export interface Instance {
     timeout: number | null;
     ttl: number | null;
   };
+  checks: InstanceCheck[];
   metadata: Record<string, string>;
   tags: string[];
   version: string | null;

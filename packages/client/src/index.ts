@@ -6,6 +6,7 @@ export type {
   CheckType,
   HealthCheckInput,
   Instance,
+  InstanceCheck,
   InstanceStatus,
   LoadBalancing,
   Registration,

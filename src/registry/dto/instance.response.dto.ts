@@ -1,8 +1,10 @@
-import type { Instance, Registration, ServiceInstances } from '@waypost/client';
+import type { Instance, InstanceCheck, Registration, ServiceInstances } from '@waypost/client';
+import { CHECK_STATUSES, CheckStatus } from '../../model/check';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CHECK_TYPES,
   CheckType,
+  CheckView,
   HealthCheckSpec,
   INSTANCE_STATUSES,
   InstanceStatus,
@@ -16,6 +18,16 @@ export class HealthCheckResponseDto implements HealthCheckSpec {
   @ApiProperty({ nullable: true, type: Number }) interval!: number | null;
   @ApiProperty({ nullable: true, type: Number }) timeout!: number | null;
   @ApiProperty({ nullable: true, type: Number }) ttl!: number | null;
+}
+
+export class CheckResponseDto implements CheckView, InstanceCheck {
+  @ApiProperty({ example: 'service:4f5a0f6e-2f1c-4d4b-9a57-7d1f1d7a9e0b' }) id!: string;
+  @ApiProperty({ example: 'Service health' }) name!: string;
+  @ApiProperty({ enum: ['http', 'tcp', 'ttl'] }) type!: CheckView['type'];
+  @ApiProperty({ enum: CHECK_STATUSES }) status!: CheckStatus;
+  @ApiProperty({ description: 'Why the check is in its status ("" when passing)' })
+  output!: string;
+  @ApiProperty({ nullable: true, type: String }) lastCheckAt!: string | null;
 }
 
 /**
@@ -34,6 +46,11 @@ export class InstanceResponseDto implements InstanceView, Instance {
     description: 'Durations in milliseconds; null means the default',
   })
   healthCheck!: HealthCheckResponseDto;
+  @ApiProperty({
+    type: [CheckResponseDto],
+    description: 'Every check (one for a native registration); UP only while all pass',
+  })
+  checks!: CheckResponseDto[];
   @ApiProperty({ example: { commit: 'a1b2c3' } }) metadata!: Record<string, string>;
   @ApiProperty({ example: ['blue'] }) tags!: string[];
   @ApiProperty({ nullable: true, type: String }) version!: string | null;

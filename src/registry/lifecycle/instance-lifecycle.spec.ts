@@ -1,4 +1,5 @@
 import { anInstanceInput, anInstanceRecord } from '../../../test/factories';
+import { CheckDeclaration, CheckStatus, combineOutcomes } from '../../model/check';
 import type { CheckReport } from '../../model/health';
 import { DEFAULT_TTL_MS, InstanceRecord } from '../../model/instance';
 import {
@@ -11,6 +12,8 @@ import {
 
 const thresholds = { healthyThreshold: 1, unhealthyThreshold: 3, stopChecksAfter: 10 };
 const NOW = '2026-11-23T08:00:00.000Z';
+/** An hour on: every ttl of these tests has run out. */
+const LATER = '2026-11-23T09:00:00.000Z';
 const pass: LifecycleEvent = {
   type: 'report',
   report: { kind: 'probe', outcome: { ok: true, responseTimeMs: 4, error: null } },
@@ -41,7 +44,13 @@ const noCheck = {
 };
 
 function run(start: InstanceRecord, events: LifecycleEvent[], t = thresholds): Step {
-  let last: Step = { record: start, statusChange: null, durable: false, stopped: false };
+  let last: Step = {
+    record: start,
+    statusChange: null,
+    durable: false,
+    stopped: false,
+    reason: 'check',
+  };
   for (const event of events) last = nextStep(last.record, event, t, NOW);
   return last;
 }
@@ -173,11 +182,11 @@ describe('instance lifecycle', () => {
         record({ status: 'UP', healthCheck: ttlCheck }),
         report({ kind: 'ttl' }),
         thresholds,
-        NOW,
+        LATER,
       );
       expect(step.record).toMatchObject({
         status: 'DOWN',
-        downSince: NOW,
+        downSince: LATER,
         lastError: 'no heartbeat within 5000ms',
       });
       expect(step.statusChange).toEqual({ from: 'UP', to: 'DOWN', reason: 'ttl' });
@@ -189,7 +198,7 @@ describe('instance lifecycle', () => {
         record({ healthCheck: noTtl }),
         report({ kind: 'ttl' }),
         thresholds,
-        NOW,
+        LATER,
       );
       expect(step.record.lastError).toBe(`no heartbeat within ${DEFAULT_TTL_MS}ms`);
     });
@@ -276,6 +285,116 @@ describe('instance lifecycle', () => {
     });
   });
 
+  describe('several checks', () => {
+    const http = (path: string): CheckDeclaration => ({
+      id: null,
+      name: path,
+      type: 'http',
+      target: null,
+      path,
+      interval: null,
+      timeout: null,
+      ttl: null,
+      initialStatus: 'critical',
+    });
+    const ttl = (id: string): CheckDeclaration => ({
+      ...http('/'),
+      id,
+      name: id,
+      type: 'ttl',
+      ttl: 5000,
+    });
+    const registered = (checks: CheckDeclaration[]) =>
+      registeredRecord(input({ checks }), { id: 'web1', tokenHash: 'h', now: NOW }, undefined);
+    const probe = (results: Record<string, boolean>): LifecycleEvent => {
+      const perCheck = new Map(
+        Object.entries(results).map(([id, ok]) => [
+          id,
+          { ok, responseTimeMs: 1, error: ok ? null : `${id} failed` },
+        ]),
+      );
+      return report({ kind: 'probe', outcome: combineOutcomes(perCheck.values()), perCheck });
+    };
+
+    it("names checks after Consul: service:<id>, or service:<id>:n when there are several", () => {
+      expect(registered([http('/a')]).checks.map((c) => c.id)).toEqual(['service:web1']);
+      expect(registered([http('/a'), http('/b')]).checks.map((c) => c.id)).toEqual([
+        'service:web1:1',
+        'service:web1:2',
+      ]);
+    });
+
+    it('is UP only while every check passes, and DOWN once one has failed', () => {
+      const start = registered([http('/a'), http('/b')]);
+      const half = run(start, [probe({ 'service:web1:1': true, 'service:web1:2': false })]);
+      expect(half.record.status).toBe('UNKNOWN');
+      expect(half.record.checks.map((c) => c.status)).toEqual(['passing', 'critical']);
+      const up = run(half.record, [probe({ 'service:web1:1': true, 'service:web1:2': true })]);
+      expect(up.record.status).toBe('UP');
+      const failing = probe({ 'service:web1:1': true, 'service:web1:2': false });
+      const down = run(up.record, [failing, failing, failing]);
+      expect(down.record).toMatchObject({ status: 'DOWN', lastError: 'service:web1:2 failed' });
+      expect(down.record.checks[1]).toMatchObject({
+        status: 'critical',
+        output: 'service:web1:2 failed',
+      });
+      expect(down.statusChange).toEqual({ from: 'UP', to: 'DOWN', reason: 'check' });
+    });
+
+    it('stores a check that changed status even when the instance stays DOWN', () => {
+      const start = registered([http('/a'), http('/b')]);
+      const bothFail = probe({ 'service:web1:1': false, 'service:web1:2': false });
+      const down = run(start, [bothFail, bothFail, bothFail]).record;
+      const step = nextStep(
+        down,
+        probe({ 'service:web1:1': true, 'service:web1:2': false }),
+        thresholds,
+        NOW,
+      );
+      expect(step.record.status).toBe('DOWN');
+      expect(step.statusChange).toBeNull();
+      expect(step.durable).toBe(true);
+    });
+
+    it('takes a ttl update at once for its one check; warn and fail are not passing', () => {
+      const start = registered([ttl('a'), ttl('b')]);
+      const tell = (checkId: string, status: CheckStatus): LifecycleEvent => ({
+        type: 'ttlUpdate',
+        checkId,
+        status,
+        output: `${checkId} ${status}`,
+      });
+      const one = nextStep(start, tell('a', 'passing'), thresholds, NOW);
+      expect(one.record.status).toBe('UNKNOWN');
+      const both = nextStep(one.record, tell('b', 'passing'), thresholds, NOW);
+      expect(both.record.status).toBe('UP');
+      expect(both.statusChange).toEqual({ from: 'UNKNOWN', to: 'UP', reason: 'heartbeat' });
+      const warned = nextStep(both.record, tell('b', 'warning'), thresholds, NOW);
+      expect(warned.record.status).toBe('DOWN');
+      expect(warned.record.checks[1]).toMatchObject({ status: 'warning', output: 'b warning' });
+      expect(warned.statusChange?.reason).toBe('check');
+    });
+
+    it('expires only the ttl checks whose own clock ran out', () => {
+      const start = registered([ttl('a'), ttl('b')]);
+      const renewed = nextStep(
+        start,
+        { type: 'ttlUpdate', checkId: 'b', status: 'passing', output: '' },
+        thresholds,
+        '2026-11-23T08:00:04.000Z',
+      ).record;
+      const step = nextStep(renewed, report({ kind: 'ttl' }), thresholds, '2026-11-23T08:00:06.000Z');
+      expect(step.record.checks.map((c) => c.status)).toEqual(['critical', 'passing']);
+      expect(step.record.checks[0]?.output).toMatch(/TTL expired/);
+      expect(step.record.status).toBe('DOWN');
+    });
+
+    it('starts a check passing when it is registered so', () => {
+      const start = registered([{ ...http('/a'), initialStatus: 'passing' }]);
+      expect(start.status).toBe('UP');
+    });
+  });
+
   describe('DEREGISTER_AFTER', () => {
     const downSince = '2026-11-23T08:00:00.000Z';
     const at = (ms: number) => Date.parse(downSince) + ms;
@@ -284,6 +403,12 @@ describe('instance lifecycle', () => {
       const down = record({ status: 'DOWN', downSince });
       expect(shouldDeregister(down, 60_000, at(59_999))).toBe(false);
       expect(shouldDeregister(down, 60_000, at(60_000))).toBe(true);
+    });
+
+    it("prefers the instance's own DeregisterCriticalServiceAfter to the setting", () => {
+      const down = record({ status: 'DOWN', downSince, deregisterAfter: 1_000 });
+      expect(shouldDeregister(down, null, at(1_000))).toBe(true);
+      expect(shouldDeregister(down, 60_000, at(999))).toBe(false);
     });
 
     it('never removes an instance that is not DOWN, nor when the setting is off', () => {

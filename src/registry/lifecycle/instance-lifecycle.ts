@@ -1,6 +1,18 @@
+import {
+  CheckDeclaration,
+  CheckStatus,
+  declareChecks,
+  initialChecks,
+  InstanceCheck,
+  isProbe,
+  restartedCheck,
+  statusOfChecks,
+  ttlDeadlineOf,
+} from '../../model/check';
 import type { StatusChange, StatusReason } from '../../model/events';
 import type { CheckReport, HealthThresholds } from '../../model/health';
 import { InstanceRecord, InstanceStatus, ttlOf } from '../../model/instance';
+import { checkExpired, checkFailed, checkPassed, checkTold } from './check-transitions';
 
 /**
  * The life of an instance, in one place and free of Nest: what its first record is, and what a
@@ -8,13 +20,16 @@ import { InstanceRecord, InstanceStatus, ttlOf } from '../../model/instance';
  * PATCH does to it. The registry applies the step it answers — it is the one writer — and the
  * health monitor only schedules, probes and reports.
  *
- * Status: UNKNOWN → UP after HEALTHY_THRESHOLD passes; UP or UNKNOWN → DOWN after
+ * Each check moves under the thresholds (check-transitions.ts), and the instance's status follows
+ * from all of them: UP while every check passes, DOWN once one has failed, UNKNOWN before. So with
+ * one check: UNKNOWN → UP after HEALTHY_THRESHOLD passes; UP or UNKNOWN → DOWN after
  * UNHEALTHY_THRESHOLD consecutive failures (live traffic's count too); DOWN → UP after
- * HEALTHY_THRESHOLD passes. A ttl instance is DOWN as soon as its ttl runs out and UP at its next
- * heartbeat. After STOP_CHECKS_AFTER consecutive failures checks stop (the instance stays DOWN and
+ * HEALTHY_THRESHOLD passes. A ttl check is critical as soon as its ttl runs out and passing at its
+ * next heartbeat (or Consul's check/pass). After STOP_CHECKS_AFTER consecutive failures checks stop (the instance stays DOWN and
  * says so) until a heartbeat, a re-registration or an operator's UP. MAINTENANCE is changed only by
  * the operator; `none` instances are UP and never checked.
  */
+
 
 /** What a registration brings: the instance's own fields. */
 export type InstanceInput = Pick<
@@ -30,7 +45,13 @@ export type InstanceInput = Pick<
   | 'zone'
   | 'weight'
   | 'origin'
->;
+> & {
+  /** Its checks; absent: the one `healthCheck` declares. */
+  checks?: CheckDeclaration[];
+  deregisterAfter?: number | null;
+  /** The id it asks for (Consul's service ID); absent: derived from what it is matched on. */
+  id?: string;
+};
 
 /** What an operator (or the instance itself) may change with `PATCH /service/:id`. */
 export interface InstancePatch {
@@ -42,7 +63,8 @@ export interface InstancePatch {
 export type LifecycleEvent =
   | { type: 'heartbeat' }
   | { type: 'report'; report: CheckReport }
-  | { type: 'operator'; patch: InstancePatch };
+  | { type: 'operator'; patch: InstancePatch }
+  | { type: 'ttlUpdate'; checkId: string; status: CheckStatus; output: string };
 
 export interface Step {
   /** The record after the event; the same object when the event changes nothing. */
@@ -55,6 +77,8 @@ export interface Step {
   durable: boolean;
   /** True when this event stopped the checks. */
   stopped: boolean;
+  /** What the event was, as a change's reason names it. */
+  reason: StatusReason;
 }
 
 /**
@@ -66,15 +90,14 @@ export function registeredRecord(
   identity: { id: string; tokenHash: string; now: string },
   previous: InstanceRecord | undefined,
 ): InstanceRecord {
+  const { checks: declared, deregisterAfter, id: _asked, ...fields } = input;
+  const checks = initialChecks(declared ?? declareChecks(input.healthCheck), identity.id);
   return {
-    ...input,
+    ...fields,
     id: identity.id,
-    status:
-      input.healthCheck.type === 'none'
-        ? 'UP'
-        : previous?.status === 'MAINTENANCE'
-          ? 'MAINTENANCE'
-          : 'UNKNOWN',
+    checks,
+    deregisterAfter: deregisterAfter ?? null,
+    status: previous?.status === 'MAINTENANCE' ? 'MAINTENANCE' : statusOfChecks(checks),
     registeredAt: identity.now,
     lastCheckAt: null,
     lastSuccessAt: previous?.lastSuccessAt ?? null,
@@ -99,95 +122,125 @@ export function nextStep(
   switch (event.type) {
     case 'heartbeat':
       return heartbeat(before, now);
+    case 'ttlUpdate':
+      return ttlUpdate(before, event, now);
     case 'operator':
-      return operator(before, event.patch);
+      return operator(before, event.patch, now);
     case 'report':
       return report(before, event.report, thresholds, now);
   }
 }
 
-/** True when a DOWN instance has been DOWN for DEREGISTER_AFTER or longer. */
+/**
+ * True when a DOWN instance has been DOWN for its DeregisterCriticalServiceAfter, or else for
+ * DEREGISTER_AFTER, or longer.
+ */
 export function shouldDeregister(
-  record: Pick<InstanceRecord, 'status' | 'downSince'>,
+  record: Pick<InstanceRecord, 'status' | 'downSince' | 'deregisterAfter'>,
   deregisterAfterMs: number | null,
   nowMs: number,
 ): boolean {
-  if (deregisterAfterMs === null || record.status !== 'DOWN' || record.downSince === null)
-    return false;
-  return nowMs - Date.parse(record.downSince) >= deregisterAfterMs;
+  const after = record.deregisterAfter ?? deregisterAfterMs;
+  if (after === null || record.status !== 'DOWN' || record.downSince === null) return false;
+  return nowMs - Date.parse(record.downSince) >= after;
 }
 
-function step(
+/**
+ * The instance after its checks moved: the status they give it (a drain stays a drain), when it
+ * went DOWN, the counters the native API shows; then what changed.
+ */
+function settle(
   before: InstanceRecord,
-  record: InstanceRecord,
+  next: InstanceRecord,
   reason: StatusReason,
-  durable: boolean,
+  { durable, now }: { durable: boolean; now: string },
 ): Step {
+  const status = next.status === 'MAINTENANCE' ? 'MAINTENANCE' : statusOfChecks(next.checks);
+  const record: InstanceRecord = {
+    ...next,
+    status,
+    downSince: status !== 'DOWN' ? null : before.status === 'DOWN' ? before.downSince : now,
+    consecutiveFailures: Math.max(0, ...next.checks.map((c) => c.consecutiveFailures)),
+    consecutiveSuccesses: next.checks.length
+      ? Math.min(...next.checks.map((c) => c.consecutiveSuccesses))
+      : 0,
+  };
   const statusChange =
     before.status !== record.status ? { from: before.status, to: record.status, reason } : null;
-  const stopped = !before.checksStopped && record.checksStopped;
+  const checksMoved = record.checks.some(
+    (check, i) => check.status !== before.checks[i]?.status,
+  );
   return {
     record,
     statusChange,
-    stopped,
-    durable: durable || statusChange !== null || before.checksStopped !== record.checksStopped,
+    reason,
+    stopped: !before.checksStopped && record.checksStopped,
+    durable:
+      durable ||
+      statusChange !== null ||
+      checksMoved ||
+      before.checksStopped !== record.checksStopped,
   };
 }
 
 /**
- * A heartbeat renews a ttl instance — a passing check: UP at once unless drained — and restarts the
- * checks of any instance whose checks had stopped. Always stored: after a restart the ttl runs
+ * A heartbeat renews every ttl check — a pass, told by the instance itself — and restarts the
+ * checks of an instance whose checks had stopped. Always stored: after a restart the ttl runs
  * from the last heartbeat.
  */
 function heartbeat(before: InstanceRecord, now: string): Step {
-  if (before.healthCheck.type !== 'ttl') {
-    return step(
-      before,
-      { ...before, lastHeartbeatAt: now, checksStopped: false },
-      'heartbeat',
-      true,
-    );
-  }
-  return step(
-    before,
-    {
-      ...before,
-      status: before.status === 'MAINTENANCE' ? 'MAINTENANCE' : 'UP',
-      lastHeartbeatAt: now,
-      consecutiveFailures: 0,
-      consecutiveSuccesses: before.consecutiveSuccesses + 1,
-      checksStopped: false,
-      downSince: null,
-      lastCheckAt: now,
-      lastSuccessAt: now,
-      lastError: null,
-      responseTimeMs: 0,
-    },
-    'heartbeat',
-    true,
+  const renewsTtl = before.checks.some((check) => check.type === 'ttl');
+  const checks = before.checks.map((check) =>
+    check.type === 'ttl' ? checkTold(check, 'passing', '', now) : check,
   );
+  const record: InstanceRecord = { ...before, checks, lastHeartbeatAt: now, checksStopped: false };
+  if (renewsTtl) {
+    Object.assign(record, { lastCheckAt: now, lastSuccessAt: now, lastError: null });
+    record.responseTimeMs = 0;
+  }
+  return settle(before, record, 'heartbeat', { durable: true, now });
+}
+
+/** Consul's check/pass|warn|fail|update on one ttl check; the registry has checked it is one. */
+function ttlUpdate(
+  before: InstanceRecord,
+  event: Extract<LifecycleEvent, { type: 'ttlUpdate' }>,
+  now: string,
+): Step {
+  const checks = before.checks.map((check) =>
+    check.id === event.checkId ? checkTold(check, event.status, event.output, now) : check,
+  );
+  const passing = event.status === 'passing';
+  const record: InstanceRecord = {
+    ...before,
+    checks,
+    lastHeartbeatAt: now,
+    lastCheckAt: now,
+    lastSuccessAt: passing ? now : before.lastSuccessAt,
+    lastError: passing ? before.lastError : event.output || `check ${event.status}`,
+  };
+  return settle(before, record, passing ? 'heartbeat' : 'check', { durable: true, now });
 }
 
 /**
  * Drain (MAINTENANCE), undrain (UP), metadata and weight. Leaving maintenance hands the instance
- * back to the checks: UNKNOWN until one passes, unless it has no check. An UP on an instance whose
- * checks stopped restarts them; the checks decide its status.
+ * back to its checks, which start over: UNKNOWN until they pass, UP at once without any. An UP on
+ * an instance whose checks stopped restarts them; the checks decide its status.
  */
-function operator(before: InstanceRecord, patch: InstancePatch): Step {
+function operator(before: InstanceRecord, patch: InstancePatch, now: string): Step {
   const record: InstanceRecord = { ...before };
   if (patch.metadata !== undefined) record.metadata = patch.metadata;
   if (patch.weight !== undefined) record.weight = patch.weight;
   if (patch.status === 'MAINTENANCE') {
     record.status = 'MAINTENANCE';
   } else if (patch.status === 'UP' && before.status === 'MAINTENANCE') {
-    record.status = before.healthCheck.type === 'none' ? 'UP' : 'UNKNOWN';
+    record.status = 'UNKNOWN';
+    record.checks = before.checks.map(restartedCheck);
     record.checksStopped = false;
-    record.consecutiveFailures = 0;
-    record.consecutiveSuccesses = 0;
   } else if (patch.status === 'UP' && before.checksStopped) {
     record.checksStopped = false;
   }
-  return step(before, record, 'operator', true);
+  return settle(before, record, 'operator', { durable: true, now });
 }
 
 function report(
@@ -197,102 +250,86 @@ function report(
   now: string,
 ): Step {
   // Drained instances and instances without a check are the operator's: no report changes them.
-  if (before.status === 'MAINTENANCE' || before.healthCheck.type === 'none') {
-    return { record: before, statusChange: null, durable: false, stopped: false };
+  if (before.status === 'MAINTENANCE' || before.checks.length === 0) {
+    return unchanged(before);
   }
   switch (report.kind) {
     case 'probe':
-      return report.outcome.ok
-        ? passed(before, report.outcome.responseTimeMs, thresholds, now)
-        : failed(before, report.outcome.error ?? 'failed', report.outcome.responseTimeMs, {
-            thresholds,
-            now,
-            reason: 'check',
-          });
+      return probed(before, report, thresholds, now);
     case 'traffic':
-      return failed(before, `live traffic: ${report.error}`, before.responseTimeMs, {
-        thresholds,
-        now,
-        reason: 'traffic',
-      });
+      return trafficFailed(before, `live traffic: ${report.error}`, thresholds, now);
     case 'ttl':
       return ttlMissed(before, now);
   }
 }
 
-function passed(
+/** A probe of every http and tcp check: each result moves its own check. */
+function probed(
   before: InstanceRecord,
-  responseTimeMs: number,
+  report: Extract<CheckReport, { kind: 'probe' }>,
   thresholds: HealthThresholds,
   now: string,
 ): Step {
-  const successes = before.consecutiveSuccesses + 1;
-  const becomesUp = before.status !== 'UP' && successes >= thresholds.healthyThreshold;
-  return step(
-    before,
-    {
-      ...before,
-      status: becomesUp ? 'UP' : before.status,
-      consecutiveSuccesses: successes,
-      consecutiveFailures: 0,
-      checksStopped: false,
-      downSince: becomesUp ? null : before.downSince,
-      lastCheckAt: now,
-      lastSuccessAt: now,
-      responseTimeMs,
-      lastError: null,
-    },
-    'check',
-    false,
-  );
+  const outcome = report.outcome;
+  const checks = before.checks.map((check) => {
+    if (!isProbe(check)) return check;
+    const result = report.perCheck?.get(check.id) ?? outcome;
+    return result.ok
+      ? checkPassed(check, thresholds, now)
+      : checkFailed(check, result.error ?? 'failed', thresholds, now);
+  });
+  const failures = Math.max(0, ...checks.map((c) => c.consecutiveFailures));
+  const record: InstanceRecord = {
+    ...before,
+    checks,
+    lastCheckAt: now,
+    responseTimeMs: outcome.responseTimeMs,
+    lastSuccessAt: outcome.ok ? now : before.lastSuccessAt,
+    lastError: outcome.ok ? null : (outcome.error ?? 'failed'),
+    checksStopped: outcome.ok ? false : failures >= thresholds.stopChecksAfter,
+  };
+  return settle(before, record, 'check', { durable: false, now });
 }
 
-function failed(
+/** Live traffic could not reach the instance: a failure of each of its checks. */
+function trafficFailed(
   before: InstanceRecord,
   error: string,
-  responseTimeMs: number | null,
-  { thresholds, now, reason }: { thresholds: HealthThresholds; now: string; reason: StatusReason },
+  thresholds: HealthThresholds,
+  now: string,
 ): Step {
-  const failures = before.consecutiveFailures + 1;
-  const becomesDown = before.status !== 'DOWN' && failures >= thresholds.unhealthyThreshold;
-  return step(
-    before,
-    {
-      ...before,
-      status: becomesDown ? 'DOWN' : before.status,
-      consecutiveFailures: failures,
-      consecutiveSuccesses: 0,
-      checksStopped: failures >= thresholds.stopChecksAfter,
-      downSince: becomesDown ? now : before.downSince,
-      lastCheckAt: now,
-      responseTimeMs,
-      lastError: error,
-    },
-    reason,
-    false,
-  );
+  const checks = before.checks.map((check) => checkFailed(check, error, thresholds, now));
+  const failures = Math.max(0, ...checks.map((c) => c.consecutiveFailures));
+  const record: InstanceRecord = {
+    ...before,
+    checks,
+    lastCheckAt: now,
+    lastError: error,
+    checksStopped: failures >= thresholds.stopChecksAfter,
+  };
+  return settle(before, record, 'traffic', { durable: false, now });
 }
 
-/**
- * A ttl instance whose last heartbeat (or registration) is older than its ttl is DOWN at once: the
- * ttl already is the patience; counting missed ttls would only add more of it.
- */
+/** The ttl checks whose clock ran out by `now` are critical at once. */
 function ttlMissed(before: InstanceRecord, now: string): Step {
-  if (before.status === 'DOWN') {
-    return step(before, { ...before, lastCheckAt: now }, 'ttl', false);
-  }
-  return step(
-    before,
-    {
-      ...before,
-      status: 'DOWN',
-      consecutiveFailures: before.consecutiveFailures + 1,
-      consecutiveSuccesses: 0,
-      downSince: now,
-      lastCheckAt: now,
-      lastError: `no heartbeat within ${ttlOf(before.healthCheck)}ms`,
-    },
-    'ttl',
-    false,
-  );
+  const nowMs = Date.parse(now);
+  let expired: InstanceCheck | undefined;
+  const checks = before.checks.map((check) => {
+    if (check.type !== 'ttl' || ttlDeadlineOf(check, before.registeredAt) > nowMs) return check;
+    const after = checkExpired(check, now);
+    expired ??= after;
+    return after;
+  });
+  if (!expired) return unchanged(before);
+  const record: InstanceRecord = {
+    ...before,
+    checks,
+    lastCheckAt: now,
+    lastError: `no heartbeat within ${ttlOf(expired)}ms`,
+  };
+  return settle(before, record, 'ttl', { durable: false, now });
+}
+
+function unchanged(record: InstanceRecord): Step {
+  return { record, statusChange: null, durable: false, stopped: false, reason: 'check' };
 }

@@ -4,6 +4,7 @@ import type { FleetService } from '../../fleet/fleet.service';
 import { FollowedKey, KeyEvent, PrefixFollower } from '../../fleet/prefix-follower';
 import { revisionOf } from '../../fleet/revision';
 import { CHANGE_REASONS, ChangeReason } from '../../model/events';
+import { upgradeRecord } from '../../model/check';
 import { InstanceRecord } from '../../model/instance';
 import { RouteRecord } from '../../model/route';
 import {
@@ -258,7 +259,7 @@ export class EtcdRegistryStore implements RegistryStore {
       const reason = REASONS.has(value.reason as string)
         ? (value.reason as ChangeReason)
         : 'registration';
-      return { op: 'putInstance', instance, reason };
+      return { op: 'putInstance', instance: upgradeRecord(instance), reason };
     }
     if (kind === 'routes') {
       const route = value as unknown as RouteRecord;

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { upgradeRecord } from '../../model/check';
 import { InstanceRecord } from '../../model/instance';
 import { RouteRecord } from '../../model/route';
 import { LocalCommit } from './local-commit';
@@ -94,7 +95,9 @@ export class SqliteRegistryStore implements RegistryStore {
     const docs = (sql: string) =>
       (this.db.prepare(sql).all() as { doc: string }[]).map((row) => JSON.parse(row.doc));
     return {
-      instances: docs('SELECT doc FROM instances ORDER BY rowid') as InstanceRecord[],
+      instances: (docs('SELECT doc FROM instances ORDER BY rowid') as InstanceRecord[]).map(
+        upgradeRecord,
+      ),
       routes: docs('SELECT doc FROM routes ORDER BY rowid') as RouteRecord[],
       index:
         (
