@@ -1,6 +1,7 @@
 import { Logger, LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { errorCodes } from 'fastify';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import {
@@ -102,6 +103,10 @@ export async function createApp(
   };
 }
 
+function isConsulPath(url: string): boolean {
+  return url.startsWith('/v1/');
+}
+
 function configureAdmin(admin: NestFastifyApplication): void {
   configureAdminPipeline(admin);
   setupSwagger(admin);
@@ -113,19 +118,22 @@ function configureAdmin(admin: NestFastifyApplication): void {
  */
 export function configureAdminPipeline(admin: NestFastifyApplication): void {
   const fastify = admin.getHttpAdapter().getInstance();
-  // JSON only: any other media type is answered 415 by Fastify before a handler runs.
+  // JSON only: any other media type is answered 415 by Fastify before a handler runs. Consul's
+  // API (`/v1/…`) takes JSON whatever the Content-Type says, or none, as Consul does: its bodies
+  // stay text for its controller, which answers bad ones in Consul's words.
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser(
-    'application/json',
-    { parseAs: 'string' },
-    (_request, body, done) => {
-      try {
-        done(null, parseJsonBody(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    },
-  );
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (isConsulPath(request.url)) return done(null, body);
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    if (isConsulPath(request.url)) return done(null, body);
+    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+  });
   // Nest routes Fastify's own errors (body too large, bad media type) and unknown paths through the
   // global filter too, so they take the same shape.
   admin.useGlobalPipes(createValidationPipe());

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module';
+import { ConsulModule } from './consul/consul.module';
 import { configModuleFor } from './config/config.namespaces';
 import { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
@@ -26,6 +27,7 @@ export class AppModule {
         ProxyModule,
         MetricsModule,
         WatchModule,
+        ConsulModule,
       ],
     };
   }

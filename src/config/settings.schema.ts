@@ -92,6 +92,9 @@ const nullableText =
     return value === '' ? null : value;
   };
 
+const optionalPort: Parser<number | null> = (raw) =>
+  text(raw).trim() === '' ? null : integer(0, 65535)(raw);
+
 const etcdEndpoints: Parser<string[]> = (raw) => {
   const items = (Array.isArray(raw) ? raw.map(text) : text(raw).split(','))
     .map((item) => item.trim())
@@ -168,6 +171,8 @@ export const SETTINGS = {
   etcdPassword: setting<string | null>('ETCD_PASSWORD', null, credential),
   etcdCaFile: setting<string | null>('ETCD_CA_FILE', null, nullableText(4096)),
   nodeId: setting<string | null>('NODE_ID', null, nullableText(128)),
+  consulPort: setting<number | null>('CONSUL_PORT', null, optionalPort),
+  consulDatacenter: setting('CONSUL_DATACENTER', 'dc1', nullableText(64) as Parser<string>),
   nodeTtl: setting('NODE_TTL', 10_000, duration(2_000, 10 * 60_000)),
   dataDir: setting('DATA_DIR', './data', nullableText(4096) as Parser<string>),
   interval: setting('HEALTH_CHECK_INTERVAL', 10_000, duration(100, 24 * HOUR)),
@@ -269,6 +274,8 @@ export function parseSettings(sources: SettingsSources): Settings {
       maxWatchers: v.maxWatchers,
       nodeId: v.nodeId ?? `${hostname()}:${v.adminPort}`,
       nodeTtlMs: v.nodeTtl,
+      consulPort: v.consulPort,
+      consulDatacenter: v.consulDatacenter,
     },
     auth: {
       registrationKey: v.registrationKey,

@@ -18,6 +18,10 @@ export interface ServerSettings {
   nodeId: string;
   /** A node that has not renewed its fleet membership for this long is gone. */
   nodeTtlMs: number;
+  /** The Consul-compatible API's own listener (its routes at the root); null: only /v1 on admin. */
+  consulPort: number | null;
+  /** The datacenter the Consul-compatible API reports. */
+  consulDatacenter: string;
 }
 
 export interface AuthSettings {

@@ -6,6 +6,9 @@
  */
 export type ChangeListener = (index: number) => void;
 
+/** The key that every change touches: waits on it wake for a change of any service. */
+export const ANY_SERVICE = '\u0000any';
+
 export class ChangeFeed {
   private current: number;
   private readonly byService = new Map<string, number>();
@@ -26,13 +29,14 @@ export class ChangeFeed {
 
   /** The index of the service's last change; 0 if it never changed. */
   indexOf(service: string): number {
+    if (service === ANY_SERVICE) return this.current;
     return this.byService.get(service) ?? 0;
   }
 
   /** A commit at `index` touched `services`: their subscribers hear of it, nobody else's. */
   publish(index: number, services: Iterable<string>): void {
     this.current = index;
-    for (const service of services) {
+    for (const service of [...services, ANY_SERVICE]) {
       this.byService.set(service, index);
       const listeners = this.subscribers.get(service);
       if (listeners) for (const listener of [...listeners]) listener(index);

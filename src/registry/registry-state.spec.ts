@@ -88,7 +88,14 @@ describe(RegistryState.name, () => {
   it("counts each service type's instances by status, service types sorted", () => {
     const state = new RegistryState();
     const instance = (id: string, serviceType: string, status: string) =>
-      ({ id, serviceType, status, url: `http://h/${id}`, origin: 'service', checks: [] }) as unknown as InstanceRecord;
+      ({
+        id,
+        serviceType,
+        status,
+        url: `http://h/${id}`,
+        origin: 'service',
+        checks: [],
+      }) as unknown as InstanceRecord;
     state.apply(
       [
         instance('1', 'shop', 'UP'),

@@ -159,7 +159,8 @@ export class RegistryState {
     const key = identityOf(instance);
     if (this.byIdentity.get(key)?.id === instance.id) this.byIdentity.delete(key);
     for (const check of instance.checks) {
-      if (this.instanceIdByCheck.get(check.id) === instance.id) this.instanceIdByCheck.delete(check.id);
+      if (this.instanceIdByCheck.get(check.id) === instance.id)
+        this.instanceIdByCheck.delete(check.id);
     }
   }
 

@@ -316,7 +316,7 @@ describe('instance lifecycle', () => {
       return report({ kind: 'probe', outcome: combineOutcomes(perCheck.values()), perCheck });
     };
 
-    it("names checks after Consul: service:<id>, or service:<id>:n when there are several", () => {
+    it('names checks after Consul: service:<id>, or service:<id>:n when there are several', () => {
       expect(registered([http('/a')]).checks.map((c) => c.id)).toEqual(['service:web1']);
       expect(registered([http('/a'), http('/b')]).checks.map((c) => c.id)).toEqual([
         'service:web1:1',
@@ -383,7 +383,12 @@ describe('instance lifecycle', () => {
         thresholds,
         '2026-11-23T08:00:04.000Z',
       ).record;
-      const step = nextStep(renewed, report({ kind: 'ttl' }), thresholds, '2026-11-23T08:00:06.000Z');
+      const step = nextStep(
+        renewed,
+        report({ kind: 'ttl' }),
+        thresholds,
+        '2026-11-23T08:00:06.000Z',
+      );
       expect(step.record.checks.map((c) => c.status)).toEqual(['critical', 'passing']);
       expect(step.record.checks[0]?.output).toMatch(/TTL expired/);
       expect(step.record.status).toBe('DOWN');

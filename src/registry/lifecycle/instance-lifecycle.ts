@@ -30,7 +30,6 @@ import { checkExpired, checkFailed, checkPassed, checkTold } from './check-trans
  * the operator; `none` instances are UP and never checked.
  */
 
-
 /** What a registration brings: the instance's own fields. */
 export type InstanceInput = Pick<
   InstanceRecord,
@@ -167,9 +166,7 @@ function settle(
   };
   const statusChange =
     before.status !== record.status ? { from: before.status, to: record.status, reason } : null;
-  const checksMoved = record.checks.some(
-    (check, i) => check.status !== before.checks[i]?.status,
-  );
+  const checksMoved = record.checks.some((check, i) => check.status !== before.checks[i]?.status);
   return {
     record,
     statusChange,
