@@ -72,7 +72,6 @@ export class ConsulController {
   }
 
   @Put('agent/service/register')
-  @Get('agent/service/register')
   async register(@Req() request: FastifyRequest): Promise<string> {
     const input = consulRegistration(bodyOf(request), request.socket.remoteAddress);
     await this.registry.register(input, []);
@@ -80,7 +79,6 @@ export class ConsulController {
   }
 
   @Put('agent/service/deregister/:id')
-  @Get('agent/service/deregister/:id')
   async deregister(@Param('id') id: string): Promise<string> {
     this.consulInstance(id);
     await this.registry.removeInstance(id);
@@ -88,7 +86,6 @@ export class ConsulController {
   }
 
   @Put('agent/service/maintenance/:id')
-  @Get('agent/service/maintenance/:id')
   async maintenance(@Param('id') id: string, @Query() query: QueryParams): Promise<string> {
     const enable = query.enable;
     if (enable !== 'true' && enable !== 'false') {
@@ -100,7 +97,6 @@ export class ConsulController {
   }
 
   @Put('agent/check/:verb(pass|warn|fail)/:checkId')
-  @Get('agent/check/:verb(pass|warn|fail)/:checkId')
   async tell(
     @Param('verb') verb: string,
     @Param('checkId') checkId: string,
@@ -109,6 +105,31 @@ export class ConsulController {
     const note = typeof query.note === 'string' ? query.note.slice(0, 4096) : '';
     await this.registry.tellCheck(checkId, TTL_STATUSES[verb] as CheckStatus, note);
     return '';
+  }
+
+  // python-consul 0.7.1 writes with GET: the same writes, routed again (a Nest handler has one method).
+  @Get('agent/service/register')
+  registerByGet(@Req() request: FastifyRequest): Promise<string> {
+    return this.register(request);
+  }
+
+  @Get('agent/service/deregister/:id')
+  deregisterByGet(@Param('id') id: string): Promise<string> {
+    return this.deregister(id);
+  }
+
+  @Get('agent/service/maintenance/:id')
+  maintenanceByGet(@Param('id') id: string, @Query() query: QueryParams): Promise<string> {
+    return this.maintenance(id, query);
+  }
+
+  @Get('agent/check/:verb(pass|warn|fail)/:checkId')
+  tellByGet(
+    @Param('verb') verb: string,
+    @Param('checkId') checkId: string,
+    @Query() query: QueryParams,
+  ): Promise<string> {
+    return this.tell(verb, checkId, query);
   }
 
   @Put('agent/check/update/:checkId')
