@@ -15,6 +15,7 @@ import { parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation';
 import { LogLevel, Settings } from './config/settings';
 import { setupSwagger } from './swagger';
+import { ConsulListener } from './consul/consul.listener';
 import { GatewayServer } from './proxy/gateway.server';
 
 const LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
@@ -28,8 +29,8 @@ const LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
 export interface WaypostApp {
   readonly admin: NestFastifyApplication;
   readonly settings: Settings;
-  /** Binds both listeners (port 0 picks a free one) and answers the ports actually bound. */
-  listen(): Promise<{ adminPort: number; gatewayPort: number }>;
+  /** Binds the listeners (port 0 picks a free one) and answers the ports actually bound. */
+  listen(): Promise<{ adminPort: number; gatewayPort: number; consulPort: number | null }>;
   close(): Promise<void>;
 }
 
@@ -71,6 +72,7 @@ export async function createApp(
     },
   );
   configureAdmin(admin);
+  const consul = new ConsulListener(admin, settings.server);
 
   return {
     admin,
@@ -80,7 +82,8 @@ export async function createApp(
       const adminPort = (admin.getHttpServer().address() as AddressInfo).port;
       new Logger('Waypost').log(`admin listening on ${settings.server.host}:${adminPort}`);
       const gatewayPort = await admin.get(GatewayServer).listen();
-      return { adminPort, gatewayPort };
+      const consulPort = await consul.listen();
+      return { adminPort, gatewayPort, consulPort };
     },
     async close() {
       // A keep-alive connection whose last response was still being written when the listener
@@ -94,6 +97,7 @@ export async function createApp(
         settings.server.shutdownDelayMs + CLOSE_GRACE_MS,
       );
       try {
+        await consul.close();
         await admin.close();
       } finally {
         clearInterval(sweep);

@@ -251,6 +251,15 @@ export function parseSettings(sources: SettingsSources): Settings {
   if (problems.length === 0 && values.adminPort !== 0 && values.adminPort === values.gatewayPort) {
     problems.push('GATEWAY_PORT: must differ from ADMIN_PORT');
   }
+  const consulPort = values.consulPort as number | null;
+  if (
+    problems.length === 0 &&
+    consulPort !== null &&
+    consulPort !== 0 &&
+    (consulPort === values.adminPort || consulPort === values.gatewayPort)
+  ) {
+    problems.push('CONSUL_PORT: must differ from ADMIN_PORT and GATEWAY_PORT');
+  }
   if (
     problems.length === 0 &&
     values.registrationKey !== null &&

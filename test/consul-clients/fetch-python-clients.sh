@@ -8,6 +8,8 @@ mkdir -p "$dest"
 cd "$dest"
 for pkg in python3-consul python3-consul2; do
   [ -d "$dest/$pkg/usr/lib/python3/dist-packages/consul" ] && continue
-  apt-get download "$pkg" >/dev/null 2>&1 || (cd /tmp && apt-get download "$pkg" >/dev/null && mv /tmp/${pkg}_*.deb "$dest/")
+  # Package lists may be missing on a fresh machine: one update, then try again.
+  apt-get download "$pkg" >/dev/null 2>&1 ||
+    { ${SUDO-} apt-get update -qq && apt-get download "$pkg" >/dev/null; }
   dpkg-deb -x "$(ls ${pkg}_*.deb | head -1)" "$pkg"
 done

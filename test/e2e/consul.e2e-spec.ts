@@ -29,7 +29,7 @@ describe('Consul-compatible API with the npm consul client', () => {
         port: service.port,
         tags: ['v1', 'blue'],
         meta: { commit: 'abc' },
-        check: { http: `${service.url}/health`, interval: '200ms', timeout: '1s' },
+        check: { name: 'web', http: `${service.url}/health`, interval: '200ms', timeout: '1s' },
       });
       const passing = await waitFor(async () => {
         const entries = await consul.health.service({ service: 'c-web', passing: true });
@@ -68,8 +68,8 @@ describe('Consul-compatible API with the npm consul client', () => {
       id: 'c-ttl-1',
       port: 4000,
       checks: [
-        { checkid: 'c-ttl-a', name: 'a', ttl: '30s' },
-        { checkid: 'c-ttl-b', name: 'b', ttl: '30s' },
+        { checkid: 'c-ttl-a', name: 'a', ttl: '30s', timeout: '1s' },
+        { checkid: 'c-ttl-b', name: 'b', ttl: '30s', timeout: '1s' },
       ],
     });
     const statuses = async () =>
@@ -97,7 +97,7 @@ describe('Consul-compatible API with the npm consul client', () => {
       name: 'c-watch',
       id: 'c-watch-1',
       port: 4001,
-      check: { ttl: '30s', checkid: 'c-watch-ttl' },
+      check: { name: 'watch', ttl: '30s', checkid: 'c-watch-ttl', timeout: '1s' },
     });
     const { headers } = await call(
       'GET',

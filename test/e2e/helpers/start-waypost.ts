@@ -12,6 +12,8 @@ export interface RunningWaypost {
   app: WaypostApp;
   admin: string;
   gateway: string;
+  /** The CONSUL_PORT listener, when the suite asked for one. */
+  consul: string | null;
   dataDir: string;
   /** Closes the app; the data dir stays until `cleanup`. */
   close(): Promise<void>;
@@ -63,7 +65,7 @@ export async function startWaypost(
     file,
   });
   const app = await createApp(settings, { logger: false });
-  const { adminPort, gatewayPort } = await app.listen();
+  const { adminPort, gatewayPort, consulPort } = await app.listen();
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -74,6 +76,7 @@ export async function startWaypost(
     app,
     admin: `http://127.0.0.1:${adminPort}`,
     gateway: `http://127.0.0.1:${gatewayPort}`,
+    consul: consulPort === null ? null : `http://127.0.0.1:${consulPort}`,
     dataDir,
     close,
     async cleanup() {
