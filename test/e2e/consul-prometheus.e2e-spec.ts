@@ -65,6 +65,8 @@ describe('Consul-compatible API as Prometheus discovers through it', () => {
     expect(services.body).toEqual(expect.objectContaining({ api: ['canary', 'prod'] }));
 
     const health = await get('/v1/health/service/api?stale=&tag=prod&wait=120000ms');
+    // The answer as Prometheus decodes it: any JSON, its fields' types checked one by one.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const entries = health.body as Record<string, any>[];
     expect(entries).toHaveLength(1);
     const [entry] = entries;
