@@ -33,7 +33,11 @@ function text(value: unknown, field: string, max = 256): string {
 function duration(value: unknown, field: string, minMs: number): number {
   const ms = parseGoDuration(value);
   if (ms === null || ms < minMs || ms > 86_400_000)
-    bad(`${field}: invalid duration ${JSON.stringify(value).slice(0, 40)}`);
+    bad(
+      value === undefined
+        ? `${field} is required`
+        : `${field}: invalid duration ${String(JSON.stringify(value)).slice(0, 40)}`,
+    );
   return ms;
 }
 
