@@ -80,11 +80,17 @@ async function main() {
     const park = async (service) => {
       const { index } = await get(port, `/v1/health/service/${service}`, agent);
       const entry = { service, answered: null };
-      entry.answered = get(port, `/v1/health/service/${service}?index=${index}&wait=10m`, agent).then(
+      entry.answered = get(
+        port,
+        `/v1/health/service/${service}?index=${index}&wait=10m`,
+        agent,
+      ).then(
         (answer) => {
           woken++;
           return answer;
         },
+        // Cut when Waypost stops at the end.
+        () => null,
       );
       parked.push(entry);
       return entry;
@@ -97,13 +103,18 @@ async function main() {
     const rssAfter = rssMb(pid);
 
     const latencies = [];
+    const drained = new Set();
     let othersWoken = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const service = `svc-${(round * 7) % SERVICES}`;
       const mine = parked.filter((p) => p.service === service && !p.done);
       const wokenBefore = woken;
       const t0 = performance.now();
-      await put(port, `/v1/agent/service/maintenance/${service}-1?enable=${round % 2 === 0}`);
+      // Each change flips the service's drain, so every round changes its answer.
+      const drain = !drained.has(service);
+      if (drain) drained.add(service);
+      else drained.delete(service);
+      await put(port, `/v1/agent/service/maintenance/${service}-1?enable=${drain}`);
       await Promise.all(mine.map((p) => p.answered));
       latencies.push(performance.now() - t0);
       othersWoken += woken - wokenBefore - mine.length;
