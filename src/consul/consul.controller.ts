@@ -14,6 +14,7 @@ import type { ConfigType } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
+import { NetworkPolicyService } from '../auth/network-policy.service';
 import { ADMIN_IDLE_SOCKET_MS, setIdleLimit } from '../common/admin-limits';
 import { AppError } from '../common/errors/app-error';
 import { parseJsonBody } from '../common/json-body';
@@ -60,6 +61,7 @@ export class ConsulController {
 
   constructor(
     private readonly registry: RegistryService,
+    private readonly network: NetworkPolicyService,
     @Inject(serverConfig.KEY) server: ConfigType<typeof serverConfig>,
   ) {
     const id = createHash('sha256').update(server.nodeId).digest('hex');
@@ -73,6 +75,25 @@ export class ConsulController {
 
   @Put('agent/service/register')
   async register(@Req() request: FastifyRequest): Promise<string> {
+    // A registration like any other: REGISTRATION_ALLOW_FROM, then the rate limit.
+    const address = request.socket.remoteAddress;
+    if (!this.network.mayRegisterFrom(address)) {
+      throw new AppError(
+        'SOURCE_NOT_ALLOWED',
+        'Permission denied: registration is not allowed from this address',
+      );
+    }
+    const decision = this.network.takeRegistrationAttempt(address);
+    if (!decision.allowed) {
+      throw new AppError(
+        'RATE_LIMITED',
+        'too many registration attempts; try again later',
+        undefined,
+        {
+          'retry-after': String(decision.retryAfterSec),
+        },
+      );
+    }
     const input = consulRegistration(bodyOf(request), request.socket.remoteAddress);
     await this.registry.register(input, []);
     return '';

@@ -97,6 +97,22 @@ describe('Consul-compatible API as Prometheus discovers through it', () => {
     expect(timedOut.index).toBe(health.index);
   });
 
+  it('holds Consul registrations to REGISTRATION_ALLOW_FROM like every other registration', async () => {
+    const fenced = await startWaypost({ REGISTRATION_ALLOW_FROM: '10.9.9.0/24' });
+    try {
+      const answer = await fetch(`${fenced.admin}/v1/agent/service/register`, {
+        method: 'PUT',
+        headers: token,
+        body: JSON.stringify({ Name: 'fenced', Port: 1 }),
+      });
+      expect(answer.status).toBe(403);
+      const list = await fetch(`${fenced.admin}/v1/catalog/service/fenced`, { headers: token });
+      expect(await list.json()).toEqual([]);
+    } finally {
+      await fenced.cleanup();
+    }
+  });
+
   it('answers only /v1 there, and every read with an index even when it is empty or unknown', async () => {
     expect((await fetch(`${root}/health`)).status).toBe(404);
     const missing = await fetch(`${root}/v1/agent/service/deregister/nope`, {
