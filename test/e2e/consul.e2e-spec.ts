@@ -144,6 +144,24 @@ describe('Consul-compatible API with the npm consul client', () => {
     }
   });
 
+  it('removes an instance critical for its DeregisterCriticalServiceAfter', async () => {
+    await consul.agent.service.register({
+      name: 'c-reap',
+      id: 'c-reap-1',
+      port: 4004,
+      check: {
+        name: 'reap',
+        ttl: '200ms',
+        timeout: '1s',
+        deregistercriticalserviceafter: '300ms',
+      },
+    });
+    await consul.agent.check.pass('service:c-reap-1');
+    expect(await consul.catalog.service.nodes('c-reap')).toHaveLength(1);
+    // No more passes: the ttl runs out, the instance is DOWN, and 300 ms later it is gone.
+    await waitFor(async () => (await consul.catalog.service.nodes('c-reap')).length === 0, 5_000);
+  });
+
   it('deregisters, after which the service is an empty list, never a 404', async () => {
     await consul.agent.service.register({ name: 'c-gone', id: 'c-gone-1', port: 4003 });
     expect(await consul.catalog.service.nodes('c-gone')).toHaveLength(1);
