@@ -193,10 +193,12 @@ describe('GET /events and instance history', () => {
     await service.close(); // now refused
     const answer = await send('GET', `${wp.gateway}/ev-traffic/1`);
     expect(answer.status).toBe(502);
-    await waitFor(async () => (await history(instance.serviceId))[0]?.reason === 'traffic');
     // Later failures (a probe, another request) may already follow it: find the status change.
+    const isTraffic = (line: { from: string; reason: string }) =>
+      line.reason === 'traffic' && line.from === 'UP';
+    await waitFor(async () => (await history(instance.serviceId)).some(isTraffic));
     const lines = await history(instance.serviceId);
-    expect(lines.find((line) => line.from === 'UP')).toMatchObject({
+    expect(lines.find(isTraffic)).toMatchObject({
       from: 'UP',
       to: 'DOWN',
       detail: 'live traffic: ECONNREFUSED',
