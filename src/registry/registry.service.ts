@@ -191,11 +191,6 @@ export class RegistryService
     return this.step(instance.id, { type: 'ttlUpdate', checkId, status, output });
   }
 
-  /** The instance a check belongs to, if any. */
-  instanceWithCheck(checkId: string): InstanceRecord | undefined {
-    return this.state.instanceWithCheck(checkId);
-  }
-
   /** `PATCH /service/:id`: drain, undrain, metadata, weight. */
   patchInstance(id: string, patch: InstancePatch): Promise<InstanceRecord> {
     return this.step(id, { type: 'operator', patch });
