@@ -76,24 +76,7 @@ export class ConsulController {
   @Put('agent/service/register')
   async register(@Req() request: FastifyRequest): Promise<string> {
     // A registration like any other: REGISTRATION_ALLOW_FROM, then the rate limit.
-    const address = request.socket.remoteAddress;
-    if (!this.network.mayRegisterFrom(address)) {
-      throw new AppError(
-        'SOURCE_NOT_ALLOWED',
-        'Permission denied: registration is not allowed from this address',
-      );
-    }
-    const decision = this.network.takeRegistrationAttempt(address);
-    if (!decision.allowed) {
-      throw new AppError(
-        'RATE_LIMITED',
-        'too many registration attempts; try again later',
-        undefined,
-        {
-          'retry-after': String(decision.retryAfterSec),
-        },
-      );
-    }
+    this.network.admitRegistration(request.socket.remoteAddress);
     const input = consulRegistration(bodyOf(request), request.socket.remoteAddress);
     await this.registry.register(input, []);
     return '';

@@ -21,20 +21,7 @@ export class RegistrationGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const caller = callerOf(context);
-    if (!this.network.mayRegisterFrom(caller.address)) {
-      throw new AppError('SOURCE_NOT_ALLOWED', 'registration is not allowed from this address');
-    }
-    const decision = this.network.takeRegistrationAttempt(caller.address);
-    if (!decision.allowed) {
-      throw new AppError(
-        'RATE_LIMITED',
-        'too many registration attempts; try again later',
-        undefined,
-        {
-          'retry-after': String(decision.retryAfterSec),
-        },
-      );
-    }
+    this.network.admitRegistration(caller.address);
     if (this.keys.isRegistrationKey(caller.bearer)) return true;
     const trustedAllowed =
       this.reflector.get<boolean>(TRUSTED_NETWORKS_ALLOWED, context.getHandler()) ?? false;
