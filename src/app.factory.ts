@@ -1,7 +1,8 @@
-import { Logger, LogLevel as NestLogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { errorCodes } from 'fastify';
+import { errorCodes, LogController } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import {
@@ -13,18 +14,17 @@ import {
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation';
-import { LogLevel, Settings } from './config/settings';
+import { Settings } from './config/settings';
+import { NestPinoLogger } from './logging/nest-pino.logger';
+import { pathOnly } from './logging/redaction';
+import { requestContext } from './logging/request-context';
+import { createRootLogger, silentLogger } from './logging/root-logger';
+import { requestIdOf } from './proxy/forward-headers';
+import { randomUUID } from 'node:crypto';
+import type { Logger as Pino } from 'pino';
 import { setupSwagger } from './swagger';
 import { ConsulListener } from './consul/consul.listener';
 import { GatewayServer } from './proxy/gateway.server';
-
-const LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 export interface WaypostApp {
   readonly admin: NestFastifyApplication;
@@ -35,8 +35,8 @@ export interface WaypostApp {
 }
 
 export interface CreateAppOptions {
-  /** false silences Nest's logger (tests); default: LOG_LEVEL. */
-  logger?: false;
+  /** false silences every logger (tests); a pino logger takes the lines instead of stdout. */
+  logger?: false | Pino;
 }
 
 /** How long requests in flight at shutdown get to finish before their connections are cut. */
@@ -47,7 +47,16 @@ export async function createApp(
   settings: Settings,
   options: CreateAppOptions = {},
 ): Promise<WaypostApp> {
+  const root =
+    options.logger === false
+      ? silentLogger()
+      : (options.logger ?? createRootLogger(settings.server));
   const adapter = new FastifyAdapter({
+    loggerInstance: root,
+    // One debug line per admin request instead (logAdminRequests): Fastify's two info lines per
+    // request would drown a log in heartbeats, and its request serializer prints the query string.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (req: IncomingMessage) => requestIdOf(req.headers, randomUUID),
     bodyLimit: ADMIN_BODY_LIMIT,
     requestTimeout: ADMIN_REQUEST_TIMEOUT_MS,
     connectionTimeout: ADMIN_IDLE_SOCKET_MS,
@@ -62,10 +71,10 @@ export async function createApp(
     return503OnClosing: true,
   });
   const admin = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(settings),
+    AppModule.forRoot(settings, root),
     adapter,
     {
-      logger: options.logger === false ? false : LOG_LEVELS[settings.server.logLevel],
+      logger: new NestPinoLogger(root),
       abortOnError: false,
       // Nest's parsers are off: configureAdmin installs the one JSON parser the admin API accepts.
       bodyParser: false,
@@ -112,8 +121,31 @@ function isConsulPath(url: string): boolean {
 }
 
 function configureAdmin(admin: NestFastifyApplication): void {
+  logAdminRequests(admin);
   configureAdminPipeline(admin);
   setupSwagger(admin);
+}
+
+/**
+ * `reqId` on every line about an admin request: Fastify's request logger has it, and a line Nest's
+ * Logger writes from the handler on (after the body is read, so its callbacks are in the context)
+ * gets it from requestContext. Each request ends with one debug line, its path without the query.
+ */
+function logAdminRequests(admin: NestFastifyApplication): void {
+  const fastify = admin.getHttpAdapter().getInstance();
+  fastify.addHook('preHandler', (request, _reply, done) => requestContext.run(request.id, done));
+  fastify.addHook('onResponse', (request, reply, done) => {
+    request.log.debug(
+      {
+        method: request.method,
+        path: pathOnly(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'admin request',
+    );
+    done();
+  });
 }
 
 /**

@@ -5,6 +5,8 @@ import { ConsulModule } from './consul/consul.module';
 import { configModuleFor } from './config/config.namespaces';
 import { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import type { Logger as Pino } from 'pino';
 import { HealthMonitorModule } from './health-monitor/health-monitor.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProxyModule } from './proxy/proxy.module';
@@ -14,12 +16,13 @@ import { WatchModule } from './watch/watch.module';
 /** Imports the feature modules, bound to one app's validated settings. */
 @Module({})
 export class AppModule {
-  static forRoot(settings: Settings): DynamicModule {
+  static forRoot(settings: Settings, logger: Pino): DynamicModule {
     return {
       module: AppModule,
       imports: [
         configModuleFor(settings),
         EventEmitterModule.forRoot(),
+        LoggingModule.forRoot(logger),
         AuthModule,
         RegistryModule,
         HealthMonitorModule,

@@ -23,6 +23,7 @@ export class AuthKeysService implements OnModuleInit {
   private readonly logger = new Logger(AuthKeysService.name);
   private registrationKeyHash = '';
   private adminKeyHash = '';
+  private metricsTokenHash = '';
 
   constructor(
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
@@ -47,6 +48,7 @@ export class AuthKeysService implements OnModuleInit {
     const adminKey = auth.adminKey ?? (kept.adminKey as string);
     this.registrationKeyHash = hashSecret(registrationKey);
     this.adminKeyHash = hashSecret(adminKey);
+    if (auth.metricsToken !== null) this.metricsTokenHash = hashSecret(auth.metricsToken);
     if (auth.registrationKey === null) this.announce('REGISTRATION_KEY', registrationKey, where);
     if (auth.adminKey === null) this.announce('ADMIN_KEY', adminKey, where);
   }
@@ -64,6 +66,15 @@ export class AuthKeysService implements OnModuleInit {
       presented !== null &&
       this.adminKeyHash !== '' &&
       secretMatchesHash(presented, this.adminKeyHash)
+    );
+  }
+
+  /** METRICS_TOKEN, when set: it opens `/metrics` and nothing else. */
+  isMetricsToken(presented: string | null): boolean {
+    return (
+      presented !== null &&
+      this.metricsTokenHash !== '' &&
+      secretMatchesHash(presented, this.metricsTokenHash)
     );
   }
 

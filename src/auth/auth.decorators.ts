@@ -10,6 +10,7 @@ import { INSTANCE_ACCESS, InstanceAccess, TRUSTED_NETWORKS_ALLOWED } from './aut
 import { AdminGuard } from './guards/admin.guard';
 import { CompatCallerGuard } from './guards/compat-caller.guard';
 import { InstanceGuard } from './guards/instance.guard';
+import { MetricsGuard } from './guards/metrics.guard';
 import { RegistrationGuard } from './guards/registration.guard';
 
 /** Swagger security scheme names, declared once in the app factory. */
@@ -61,5 +62,14 @@ export function AdminAccess(): MethodDecorator {
     UseGuards(AdminGuard),
     ApiBearerAuth(SECURITY.adminKey),
     ApiUnauthorizedResponse({ description: 'Missing or wrong admin key' }),
+  );
+}
+
+/** `/metrics`: the admin key or METRICS_TOKEN. */
+export function MetricsAccess(): MethodDecorator {
+  return applyDecorators(
+    UseGuards(MetricsGuard),
+    ApiBearerAuth(SECURITY.adminKey),
+    ApiUnauthorizedResponse({ description: 'Missing or wrong admin key or METRICS_TOKEN' }),
   );
 }

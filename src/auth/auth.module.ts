@@ -3,6 +3,7 @@ import { FleetModule } from '../fleet/fleet.module';
 import { AuthKeysService } from './auth-keys.service';
 import { AdminGuard } from './guards/admin.guard';
 import { CompatCallerGuard } from './guards/compat-caller.guard';
+import { MetricsGuard } from './guards/metrics.guard';
 import { RegistrationGuard } from './guards/registration.guard';
 import { NetworkPolicyService } from './network-policy.service';
 
@@ -19,6 +20,7 @@ import { NetworkPolicyService } from './network-policy.service';
     RegistrationGuard,
     CompatCallerGuard,
     AdminGuard,
+    MetricsGuard,
   ],
   exports: [
     AuthKeysService,
@@ -26,6 +28,7 @@ import { NetworkPolicyService } from './network-policy.service';
     RegistrationGuard,
     CompatCallerGuard,
     AdminGuard,
+    MetricsGuard,
   ],
 })
 export class AuthModule {}

@@ -19,6 +19,8 @@ describe('parseSettings', () => {
       adminPort: 8081,
       gatewayPort: 8080,
       logLevel: 'info',
+      logFormat: 'json',
+      accessLog: false,
       nodeId: `${hostname()}:8081`,
       nodeTtlMs: 10_000,
     });
@@ -85,6 +87,20 @@ describe('parseSettings', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^REGISTRATION_KEY:/);
     expect(problems[0]).not.toContain('short secret');
+  });
+
+  it('reads the logging settings and METRICS_TOKEN, which may open nothing but /metrics', () => {
+    const settings = parseSettings({
+      env: { LOG_FORMAT: 'pretty', ACCESS_LOG: 'true', METRICS_TOKEN: 'scraper-token-0123456789' },
+      file: {},
+    });
+    expect(settings.server).toMatchObject({ logFormat: 'pretty', accessLog: true });
+    expect(settings.auth.metricsToken).toBe('scraper-token-0123456789');
+    expect(problemsOf({ LOG_FORMAT: 'xml' })).toEqual(['LOG_FORMAT: must be one of json, pretty']);
+    expect(problemsOf({ ACCESS_LOG: 'yes' })).toEqual(['ACCESS_LOG: must be true or false']);
+    const same = 'one-key-for-two-uses-0123';
+    const problems = problemsOf({ ADMIN_KEY: same, METRICS_TOKEN: same });
+    expect(problems).toEqual(['METRICS_TOKEN: must differ from ADMIN_KEY and REGISTRATION_KEY']);
   });
 
   it('refuses bad CIDRs, same ports and unknown file keys', () => {

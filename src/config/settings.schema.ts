@@ -3,7 +3,7 @@ import { parseCidr } from '../common/cidr';
 import { SECRET, SECRET_RULE } from '../common/secret';
 import { parseApiKeys, parseConfigRoutes, parseServicePermissions } from './config-file.schema';
 import { parseDuration } from '../model/duration';
-import { LogLevel, Settings, StoreKind } from './settings';
+import { LogFormat, LogLevel, Settings, StoreKind } from './settings';
 
 /**
  * The one schema of Waypost's settings. Each entry names a setting as the contract does, says where
@@ -62,6 +62,14 @@ const secret: Parser<string | null> = (raw) => {
   if (value === '') return null;
   if (!SECRET.test(value)) throw new Error(`must be ${SECRET_RULE}`);
   return value;
+};
+
+const flag: Parser<boolean> = (raw) => {
+  if (typeof raw === 'boolean') return raw;
+  const value = text(raw).trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0' || value === '') return false;
+  throw new Error('must be true or false');
 };
 
 const cidrList: Parser<string[]> = (raw) => {
@@ -149,6 +157,8 @@ export const SETTINGS = {
     'info',
     oneOf('error', 'warn', 'info', 'debug', 'verbose'),
   ),
+  logFormat: setting<LogFormat>('LOG_FORMAT', 'json', oneOf('json', 'pretty')),
+  accessLog: setting('ACCESS_LOG', false, flag),
   zone: setting<string | null>('ZONE', null, nullableText(64)),
   shutdownDelay: setting('SHUTDOWN_DELAY', 0, duration(0, 10 * 60_000)),
   registrationKey: setting<string | null>(
@@ -157,6 +167,7 @@ export const SETTINGS = {
     secret,
   ),
   adminKey: setting<string | null>('ADMIN_KEY', null, secret),
+  metricsToken: setting<string | null>('METRICS_TOKEN', null, secret),
   trustedNetworks: setting<string[]>('TRUSTED_NETWORKS', [], cidrList),
   registrationAllowFrom: setting<string[] | null>(
     'REGISTRATION_ALLOW_FROM',
@@ -267,6 +278,15 @@ export function parseSettings(sources: SettingsSources): Settings {
   ) {
     problems.push('ADMIN_KEY: must differ from REGISTRATION_KEY');
   }
+  const metricsToken = values.metricsToken as string | null;
+  if (
+    problems.length === 0 &&
+    metricsToken !== null &&
+    (metricsToken === values.adminKey || metricsToken === values.registrationKey)
+  ) {
+    // A scraper's token is stored in Prometheus' config: it must not open anything else.
+    problems.push('METRICS_TOKEN: must differ from ADMIN_KEY and REGISTRATION_KEY');
+  }
   if (problems.length > 0) throw new SettingsError(problems);
 
   const v = values as {
@@ -278,6 +298,8 @@ export function parseSettings(sources: SettingsSources): Settings {
       adminPort: v.adminPort,
       gatewayPort: v.gatewayPort,
       logLevel: v.logLevel,
+      logFormat: v.logFormat,
+      accessLog: v.accessLog,
       zone: v.zone,
       shutdownDelayMs: v.shutdownDelay,
       maxWatchers: v.maxWatchers,
@@ -292,6 +314,7 @@ export function parseSettings(sources: SettingsSources): Settings {
       trustedNetworks: v.trustedNetworks,
       registrationAllowFrom: v.registrationAllowFrom,
       registrationRateLimit: v.registrationRateLimit,
+      metricsToken: v.metricsToken,
     },
     store: {
       kind: v.store,

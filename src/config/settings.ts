@@ -2,12 +2,17 @@ import type { RouteSpec } from '../model/route';
 
 export type StoreKind = 'sqlite' | 'memory' | 'etcd';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+export type LogFormat = 'json' | 'pretty';
 
 export interface ServerSettings {
   host: string;
   adminPort: number;
   gatewayPort: number;
   logLevel: LogLevel;
+  /** JSON lines for a log pipeline, or pino-pretty's coloured lines for people. */
+  logFormat: LogFormat;
+  /** One log line per gateway request. */
+  accessLog: boolean;
   /** Zone of this gateway, for the `zone` balancer. */
   zone: string | null;
   /** On SIGTERM, how long readiness reports shutting_down before listeners close. */
@@ -32,6 +37,8 @@ export interface AuthSettings {
   /** null means any source may register. */
   registrationAllowFrom: string[] | null;
   registrationRateLimit: number;
+  /** A second bearer accepted by `/metrics` only, for scrapers; null: the admin key alone. */
+  metricsToken: string | null;
 }
 
 export interface EtcdSettings {

@@ -4,7 +4,11 @@ import { toRouteSpec } from '../model/route-spec';
 import { admit, Admission, Refusal, stripPrefix } from './admission';
 import { ApiKeys } from './api-keys';
 import { RouteTable } from './route-table';
+import { Telemetry } from '../telemetry/telemetry';
+import { RouteMeter } from './route-meter';
 import { buildRouteRuntime, RouteRuntime } from './route-runtime';
+
+const telemetry = new Telemetry();
 
 const record = (input: Parameters<typeof toRouteSpec>[0], id: string): RouteRecord => ({
   ...toRouteSpec(input, { service: 'users' }),
@@ -16,7 +20,11 @@ const record = (input: Parameters<typeof toRouteSpec>[0], id: string): RouteReco
 
 function rulesFor(routes: RouteRecord[]) {
   const table = new RouteTable<RouteRuntime>(routes, (route) =>
-    buildRouteRuntime(route, { zone: null, timeoutMs: 30_000 }),
+    buildRouteRuntime(
+      route,
+      { zone: null, timeoutMs: 30_000 },
+      new RouteMeter(telemetry, route.id),
+    ),
   );
   return {
     match: (host: string, path: string, method: string) => table.match(host, path, method),

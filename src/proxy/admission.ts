@@ -3,6 +3,7 @@ import type { ErrorCode } from '../common/errors/error-codes';
 import type { ApiKeys } from './api-keys';
 import { upstreamHeaders } from './forward-headers';
 import { gatewayPath, hostOf, PathRejection } from './request-target';
+import type { RouteMeter } from './route-meter';
 import type { RouteMatch } from './route-table';
 import type { RouteRuntime } from './route-runtime';
 
@@ -17,12 +18,14 @@ export class Refusal {
     readonly code: ErrorCode,
     readonly message: string,
     readonly headers?: Record<string, string>,
+    /** The matched route's meter, so its refusals count in its series; null: no route matched. */
+    readonly meter: RouteMeter | null = null,
   ) {}
 }
 
 const NO_HOST = new Refusal('VALIDATION_FAILED', 'missing or malformed Host header');
 const NO_ROUTE = new Refusal('ROUTE_NOT_FOUND', 'no route matches this request');
-const NEEDS_KEY = new Refusal('UNAUTHORIZED', 'this route needs a valid X-API-Key');
+const NEEDS_KEY_MESSAGE = 'this route needs a valid X-API-Key';
 
 export interface Admission {
   match: RouteMatch<RouteRuntime>;
@@ -54,15 +57,23 @@ export function admit(
   const permission = rules.apiKeys.check(route.permission, req.headers['x-api-key']);
   if (!permission.allowed) {
     return permission.status === 401
-      ? NEEDS_KEY
-      : new Refusal('FORBIDDEN', `this API key lacks the permission ${route.permission}`);
+      ? new Refusal('UNAUTHORIZED', NEEDS_KEY_MESSAGE, undefined, runtime.meter)
+      : new Refusal(
+          'FORBIDDEN',
+          `this API key lacks the permission ${route.permission}`,
+          undefined,
+          runtime.meter,
+        );
   }
   if (runtime.limiter) {
     const decision = runtime.limiter.take(runtime.perIp ? clientIp : '*', Date.now());
     if (!decision.allowed) {
-      return new Refusal('RATE_LIMITED', 'rate limit of this route exceeded', {
-        'retry-after': String(decision.retryAfterSec),
-      });
+      return new Refusal(
+        'RATE_LIMITED',
+        'rate limit of this route exceeded',
+        { 'retry-after': String(decision.retryAfterSec) },
+        runtime.meter,
+      );
     }
   }
   return {

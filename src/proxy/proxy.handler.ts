@@ -1,20 +1,20 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../common/errors/error-codes';
 import { GATEWAY_EVENTS, UpstreamFailedEvent } from '../model/events';
+import { AccessLog } from './access-log';
 import { admit, Refusal } from './admission';
 import type { Upstream } from './balancers';
 import { guardBody, hasBody } from './body-guard';
 import { requestIdOf } from './forward-headers';
 import { Exchange, withGatewayHeaders, writeGatewayError } from './gateway-answer';
 import { GatewayRules } from './gateway-rules';
-import { GatewayStats } from './gateway-stats';
 import { InFlight } from './in-flight';
 import { unmapIpv4 } from './request-target';
-import { backoffMs, failureOf, mayRetry } from './retry-policy';
+import { backoffMs, failureOf, mayRetry, upstreamErrorKind } from './retry-policy';
 import type { RouteMatch } from './route-table';
 import { NO_HEADERS, RouteRuntime } from './route-runtime';
 import { RoutingService } from './routing.service';
@@ -39,16 +39,25 @@ interface Forwarding extends Exchange {
   backend: Upstream | null;
   call: UpstreamCall<Forwarding> | null;
   clientGone: boolean;
+  /** The handler, for the shared 'close' listener's accounting. */
+  gateway: ProxyHandler;
 }
 
 type TrackedResponse = ServerResponse & { [FORWARDING]?: Forwarding };
 
-/** A client that goes away takes its upstream request with it, instead of holding the backend. */
-function onClientClose(this: TrackedResponse): void {
+/**
+ * Every forwarded exchange ends here: an answer written in full is accounted for; a client that
+ * went away first takes its upstream request with it, instead of holding the backend, and is
+ * counted as 499 (nginx's "client closed request").
+ */
+function onResponseClose(this: TrackedResponse): void {
   const forwarding = this[FORWARDING];
-  if (this.writableFinished || !forwarding) return;
-  forwarding.clientGone = true;
-  forwarding.call?.cancel();
+  if (!forwarding) return;
+  if (!this.writableFinished) {
+    forwarding.clientGone = true;
+    forwarding.call?.cancel();
+  }
+  forwarding.gateway.closed(forwarding, this.writableFinished ? this.statusCode : 499);
 }
 
 /**
@@ -59,15 +68,13 @@ function onClientClose(this: TrackedResponse): void {
  */
 @Injectable()
 export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
-  private readonly logger = new Logger(ProxyHandler.name);
-
   constructor(
     private readonly routing: RoutingService,
     private readonly rules: GatewayRules,
     private readonly pools: UpstreamPools,
     private readonly inFlight: InFlight,
     private readonly events: EventEmitter2,
-    private readonly stats: GatewayStats,
+    private readonly accessLog: AccessLog,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -77,7 +84,12 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     const admitted = admit(req, clientIp, requestId, this.rules);
     if (admitted instanceof Refusal) {
       const exchange = { req, res, started, requestId, extraHeaders: NO_HEADERS };
-      return this.fail(exchange, admitted.code, admitted.message, admitted.headers);
+      const status = this.fail(exchange, admitted.code, admitted.message, admitted.headers);
+      if (status !== null) {
+        (admitted.meter ?? this.routing.unrouted).answered(status, started);
+        this.accessLog.refused(req, status, started, requestId);
+      }
+      return;
     }
     const { match } = admitted;
     const runtime = match.payload;
@@ -101,16 +113,22 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
       backend: null,
       call: null,
       clientGone: false,
+      gateway: this,
     };
     (res as TrackedResponse)[FORWARDING] = forwarding;
-    res.on('close', onClientClose);
+    res.on('close', onResponseClose);
     this.attempt(forwarding);
   }
 
   /** UpstreamCallHooks: the backend answered; its headers plus the route's and the gateway's. */
-  head(forwarding: Forwarding, statusCode: number, headers: Record<string, string | string[]>) {
-    this.stats.count(statusCode);
+  head(forwarding: Forwarding, _statusCode: number, headers: Record<string, string | string[]>) {
     return withGatewayHeaders(headers, forwarding);
+  }
+
+  /** The exchange is over (answered, cut off or abandoned by its client): count it, log it. */
+  closed(forwarding: Forwarding, status: number): void {
+    forwarding.runtime.meter.answered(status, forwarding.started);
+    if (this.accessLog.enabled) this.accessLog.forwarded(forwarding, status);
   }
 
   /** UpstreamCallHooks: an attempt is over; account for it, then answer, retry or give up. */
@@ -128,6 +146,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     }
     if (!error) return;
     const code = (error as { code?: string }).code ?? '';
+    runtime.meter.upstreamFailed(upstreamErrorKind(code));
     // Live traffic that cannot reach an instance counts toward its health before the next check.
     if (!runtime.fixedBackend && !res.headersSent) {
       this.events.emit(GATEWAY_EVENTS.upstreamFailed, {
@@ -164,7 +183,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     const now = breakers ? Date.now() : 0;
     const closed = breakers ? all.filter((b) => breakers.available(b.id, now)) : all;
     if (all.length > 0 && closed.length === 0) {
-      return this.fail(
+      return void this.fail(
         forwarding,
         'SERVICE_UNAVAILABLE',
         'every instance of this route has its circuit open',
@@ -176,7 +195,11 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
       inFlight: this.inFlight.of,
     });
     if (!backend)
-      return this.fail(forwarding, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
+      return void this.fail(
+        forwarding,
+        'SERVICE_UNAVAILABLE',
+        'no healthy instance for this route',
+      );
     breakers?.allow(backend.id, now);
     if (tried !== null && !tried.includes(backend.id)) tried.push(backend.id);
     forwarding.attemptsLeft--;
@@ -198,15 +221,15 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     );
   }
 
+  /** Answers with the gateway's error; the status written, or null if the answer was cut off. */
   private fail(
     exchange: Exchange,
     code: ErrorCode,
     message: string,
     headers?: Record<string, string>,
-  ): void {
-    const status = writeGatewayError(exchange, code, message, headers);
-    if (status !== null) this.stats.count(status);
+  ): number | null {
     if (code === 'BAD_GATEWAY' || code === 'GATEWAY_TIMEOUT')
-      this.logger.debug(`${exchange.requestId}: ${message}`);
+      this.accessLog.failure(exchange.requestId, message);
+    return writeGatewayError(exchange, code, message, headers);
   }
 }

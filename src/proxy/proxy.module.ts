@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { RegistryModule } from '../registry/registry.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
+import { AccessLog } from './access-log';
 import { GatewayRules } from './gateway-rules';
 import { GatewayServer } from './gateway.server';
-import { GatewayStats } from './gateway-stats';
 import { InFlight } from './in-flight';
 import { ProxyHandler } from './proxy.handler';
 import { RouteExplainController } from './route-explain.controller';
@@ -13,11 +14,11 @@ import { UpstreamPools } from './upstream-pools';
 
 /** The data plane: owns the gateway listener, built once at boot with its dependencies from DI. */
 @Module({
-  imports: [AuthModule, RegistryModule],
+  imports: [AuthModule, RegistryModule, TelemetryModule],
   controllers: [RouteExplainController],
   providers: [
+    AccessLog,
     GatewayServer,
-    GatewayStats,
     GatewayRules,
     InFlight,
     ProxyHandler,
@@ -25,6 +26,6 @@ import { UpstreamPools } from './upstream-pools';
     UpgradeHandler,
     UpstreamPools,
   ],
-  exports: [GatewayServer, GatewayStats],
+  exports: [GatewayServer],
 })
 export class ProxyModule {}

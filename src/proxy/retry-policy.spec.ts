@@ -1,4 +1,4 @@
-import { backoffMs, FailedAttempt, failureOf, mayRetry } from './retry-policy';
+import { backoffMs, FailedAttempt, failureOf, mayRetry, upstreamErrorKind } from './retry-policy';
 
 const attempt = (overrides: Partial<FailedAttempt> = {}): FailedAttempt => ({
   method: 'GET',
@@ -44,5 +44,15 @@ describe('retry policy', () => {
     expect(failureOf('UND_ERR_BODY_TIMEOUT', 10).code).toBe('GATEWAY_TIMEOUT');
     expect(failureOf('ECONNRESET', 10).code).toBe('BAD_GATEWAY');
     expect(failureOf('', 10).code).toBe('BAD_GATEWAY');
+  });
+
+  it('names a failed attempt refused, timeout or reset for the metrics', () => {
+    expect(upstreamErrorKind('ECONNREFUSED')).toBe('refused');
+    expect(upstreamErrorKind('ENOTFOUND')).toBe('refused');
+    expect(upstreamErrorKind('UND_ERR_HEADERS_TIMEOUT')).toBe('timeout');
+    expect(upstreamErrorKind('UND_ERR_CONNECT_TIMEOUT')).toBe('timeout');
+    expect(upstreamErrorKind('ECONNRESET')).toBe('reset');
+    expect(upstreamErrorKind('UND_ERR_SOCKET')).toBe('reset');
+    expect(upstreamErrorKind('')).toBe('reset');
   });
 });

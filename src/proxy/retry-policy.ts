@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../common/errors/error-codes';
 import type { RouteOptions } from '../model/route';
+import type { UpstreamErrorKind } from '../telemetry/telemetry';
 
 /**
  * When a failed attempt may go to another instance, how long to wait first, and what the client is
@@ -19,6 +20,15 @@ const NOT_CONNECTED = new Set([
   'EADDRNOTAVAIL',
 ]);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * A failed attempt as the metrics name it: never connected (`refused`), no answer in time
+ * (`timeout`, the connect timeout included), or a connection that broke (`reset`, the rest).
+ */
+export function upstreamErrorKind(code: string): UpstreamErrorKind {
+  if (TIMEOUTS.has(code) || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
+  return NOT_CONNECTED.has(code) ? 'refused' : 'reset';
+}
 
 export interface FailedAttempt {
   method: string;

@@ -3,7 +3,11 @@ import { toRouteSpec } from '../model/route-spec';
 import { ApiKeys } from './api-keys';
 import { ExplainSources, explainRoute } from './route-explain';
 import { RouteTable } from './route-table';
+import { Telemetry } from '../telemetry/telemetry';
+import { RouteMeter } from './route-meter';
 import { buildRouteRuntime, RouteRuntime } from './route-runtime';
+
+const telemetry = new Telemetry();
 
 const record = (
   input: Parameters<typeof toRouteSpec>[0],
@@ -19,7 +23,7 @@ const record = (
 
 function sources(routes: RouteRecord[]): ExplainSources & { table: RouteTable<RouteRuntime> } {
   const table = new RouteTable<RouteRuntime>(routes, (r) =>
-    buildRouteRuntime(r, { zone: null, timeoutMs: 1000 }),
+    buildRouteRuntime(r, { zone: null, timeoutMs: 1000 }, new RouteMeter(telemetry, r.id)),
   );
   return {
     table,

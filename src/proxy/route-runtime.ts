@@ -2,6 +2,7 @@ import { FixedWindowRateLimiter } from '../auth/rate-limiter';
 import { RouteRecord } from '../model/route';
 import { Balancer, createBalancer, toUpstream, Upstream } from './balancers';
 import { CircuitBreakers } from './circuit-breaker';
+import type { RouteMeter } from './route-meter';
 
 /**
  * What a route needs at request time, built once when the route arrives in the table (never on a
@@ -22,6 +23,7 @@ export interface RouteRuntime {
   /** Attempts per request: 1 unless the route retries. */
   attempts: number;
   extraHeaders: Readonly<Record<string, string>>;
+  meter: RouteMeter;
 }
 
 /** No extra headers: one frozen object for every route without `headers` and every refusal. */
@@ -30,6 +32,7 @@ export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 export function buildRouteRuntime(
   route: RouteRecord,
   defaults: { zone: string | null; timeoutMs: number },
+  meter: RouteMeter,
 ): RouteRuntime {
   const { rate_limit: limit, circuit_breaker: breaker, retry } = route.options;
   return {
@@ -47,5 +50,6 @@ export function buildRouteRuntime(
     timeoutMs: route.options.timeout ?? defaults.timeoutMs,
     attempts: retry?.enabled ? retry.max_attempts : 1,
     extraHeaders: route.options.headers ?? NO_HEADERS,
+    meter,
   };
 }

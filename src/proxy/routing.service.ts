@@ -5,8 +5,10 @@ import { proxyConfig, serverConfig } from '../config/config.namespaces';
 import { InstanceEvent, InstanceUpdatedEvent, REGISTRY_EVENTS, RouteEvent } from '../model/events';
 import { RouteRecord } from '../model/route';
 import { RegistryService } from '../registry/registry.service';
+import { Telemetry } from '../telemetry/telemetry';
 import { Upstream } from './balancers';
 import { RouteMatch, RouteTable } from './route-table';
+import { RouteMeter } from './route-meter';
 import { buildRouteRuntime, RouteRuntime } from './route-runtime';
 import { UpInstances } from './up-instances';
 
@@ -23,13 +25,19 @@ export class RoutingService implements OnModuleInit {
   private table = new RouteTable<RouteRuntime>();
   private readonly up = new UpInstances();
   private readonly runtimeDefaults: { zone: string | null; timeoutMs: number };
+  /** By route id: a replaced route keeps counting in its series; a removed one retires them. */
+  private readonly meters = new Map<string, RouteMeter>();
+  /** The series of requests no route matched. */
+  readonly unrouted: RouteMeter;
 
   constructor(
     private readonly registry: RegistryService,
+    private readonly telemetry: Telemetry,
     @Inject(serverConfig.KEY) server: ConfigType<typeof serverConfig>,
     @Inject(proxyConfig.KEY) proxy: ConfigType<typeof proxyConfig>,
   ) {
     this.runtimeDefaults = { zone: server.zone, timeoutMs: proxy.timeoutMs };
+    this.unrouted = new RouteMeter(telemetry, '');
   }
 
   onModuleInit(): void {
@@ -55,6 +63,8 @@ export class RoutingService implements OnModuleInit {
   @OnEvent(REGISTRY_EVENTS.routeRemoved)
   onRouteRemoved({ route }: RouteEvent): void {
     this.table.remove(route.id);
+    this.meters.get(route.id)?.retire();
+    this.meters.delete(route.id);
   }
 
   @OnEvent(REGISTRY_EVENTS.instanceRegistered)
@@ -75,6 +85,11 @@ export class RoutingService implements OnModuleInit {
   }
 
   private runtimeFor(route: RouteRecord): RouteRuntime {
-    return buildRouteRuntime(route, this.runtimeDefaults);
+    let meter = this.meters.get(route.id);
+    if (meter === undefined) {
+      meter = new RouteMeter(this.telemetry, route.id);
+      this.meters.set(route.id, meter);
+    }
+    return buildRouteRuntime(route, this.runtimeDefaults, meter);
   }
 }

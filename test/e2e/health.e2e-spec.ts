@@ -97,18 +97,23 @@ describe('health endpoints', () => {
     const metrics = await call('GET', `${wp.admin}/metrics`, { headers: bearer(ADMIN_KEY) });
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(metrics.text).toContain('waypost_instances{service_type="sagjan",status="UP"} 1');
-    expect(metrics.text).toContain('waypost_instances{service_type="pinger",status="UP"} 2');
+    expect(metrics.text).toContain('waypost_instances{service="sagjan",status="UP"} 1');
+    expect(metrics.text).toContain('waypost_instances{service="pinger",status="UP"} 2');
     expect(metrics.text).toMatch(/^waypost_routes 2$/m);
     expect(metrics.text).toMatch(/^waypost_node_info\{node="[^"]+:\d+"\} 1$/m);
     expect(metrics.text).toMatch(/^waypost_node_checks\{node="[^"]+:\d+"\} 1$/m);
     const passed = Number(
-      /waypost_health_checks_total\{result="passed"\} (\d+)/.exec(metrics.text)?.[1],
+      /waypost_health_checks_total\{service="sagjan",result="passed"\} (\d+)/.exec(
+        metrics.text,
+      )?.[1],
     );
     expect(passed).toBeGreaterThan(0);
+    // Requests no route matched count under an empty route label, as their own series.
     const notFound = Number(
-      /waypost_gateway_responses_total\{code="4xx"\} (\d+)/.exec(metrics.text)?.[1],
+      /waypost_gateway_requests_total\{route="",code="404"\} (\d+)/.exec(metrics.text)?.[1],
     );
     expect(notFound).toBeGreaterThanOrEqual(2);
+    expect(metrics.text).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(metrics.text).toMatch(/^nodejs_eventloop_lag_seconds /m);
   });
 });
