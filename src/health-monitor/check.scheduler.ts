@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -188,9 +189,15 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;
-      this.pump();
+      this.pumpDetached();
     });
   }
+
+  /**
+   * The pump in the context the scheduler was built in: a pump queued while a request was handled
+   * would otherwise pass that request's async context (its log reqId) to every check after it.
+   */
+  private readonly pumpDetached = AsyncLocalStorage.bind(() => this.pump());
 
   /** Starts every due check the concurrency allows, then arms the one timer for the next due time. */
   private pump(): void {
@@ -293,7 +300,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       () => {
         this.armedFor = null;
         this.scheduler.deleteTimeout(DISPATCH_TIMEOUT);
-        this.pump();
+        this.pumpDetached();
       },
       Math.max(0, due - Date.now()),
     );

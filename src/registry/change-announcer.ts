@@ -36,6 +36,7 @@ export class ChangeAnnouncer {
   }
 
   registered(instance: InstanceRecord): void {
+    this.logger.log(`${instance.serviceType} ${instance.url} registered as ${instance.id}`);
     this.events.emit(REGISTRY_EVENTS.instanceRegistered, {
       instance,
       reason: 'registration',
@@ -44,6 +45,7 @@ export class ChangeAnnouncer {
   }
 
   removed(instance: InstanceRecord, reason: ChangeReason): void {
+    this.logger.log(`${instance.serviceType} ${instance.url} (${instance.id}) removed: ${reason}`);
     this.events.emit(REGISTRY_EVENTS.instanceRemoved, { instance, reason } satisfies InstanceEvent);
     this.history.forget(instance.id);
     this.write('instanceRemoved', { instance: toInstanceView(instance), reason });

@@ -1,0 +1,62 @@
+import { Writable } from 'node:stream';
+import { NestPinoLogger } from './nest-pino.logger';
+import { pathOnly } from './redaction';
+import { requestContext } from './request-context';
+import { createRootLogger } from './root-logger';
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const root = createRootLogger({ logLevel: 'debug', logFormat: 'json' }, stream);
+  return { root, lines };
+}
+
+describe('logging', () => {
+  it('redacts secret headers and fields wherever an object carries them', () => {
+    const { root, lines } = capture();
+    root.info(
+      {
+        req: { headers: { authorization: 'Bearer s3cret-s3cret', 'x-api-key': 'k', host: 'h' } },
+        registration: { token: 't0ken' },
+      },
+      'x',
+    );
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/s3cret|"k"|t0ken/);
+    expect(lines[0]).toMatchObject({ level: 'info', msg: 'x', req: { headers: { host: 'h' } } });
+  });
+
+  it("writes Nest's lines with their context, an error's stack, and the request's reqId", () => {
+    const { root, lines } = capture();
+    const nest = new NestPinoLogger(root);
+    nest.log('plain', 'Registry');
+    requestContext.run('req-7', () => nest.warn('inside', 'Guard'));
+    nest.error('failed', 'Error: failed\n    at x', 'Filter');
+    nest.log('Mapped {/x, GET} route', 'RouterExplorer');
+    nest.verbose('too fine', 'Registry');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', msg: 'plain', context: 'Registry' }),
+      expect.objectContaining({ level: 'warn', msg: 'inside', context: 'Guard', reqId: 'req-7' }),
+      expect.objectContaining({
+        level: 'error',
+        context: 'Filter',
+        stack: 'Error: failed\n    at x',
+      }),
+      // Nest's start-up chatter is debug; verbose is below debug.
+      expect.objectContaining({ level: 'debug', context: 'RouterExplorer' }),
+    ]);
+    expect(lines[0].reqId).toBeUndefined();
+  });
+
+  it('shows a URL without its query or fragment', () => {
+    expect(pathOnly('/v1/agent/services?token=abc')).toBe('/v1/agent/services');
+    expect(pathOnly('/a#b?c')).toBe('/a');
+    expect(pathOnly('/plain')).toBe('/plain');
+    expect(pathOnly(undefined)).toBe('');
+  });
+});
