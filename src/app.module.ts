@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { ConsulModule } from './consul/consul.module';
 import { configModuleFor } from './config/config.namespaces';
 import { Settings } from './config/settings';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import type { Logger as Pino } from 'pino';
@@ -31,6 +32,7 @@ export class AppModule {
         MetricsModule,
         WatchModule,
         ConsulModule,
+        DashboardModule,
       ],
     };
   }
