@@ -21,6 +21,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+# The dashboard's page, read from disk at start (GET /ui).
+COPY ui ./ui
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
