@@ -17,8 +17,8 @@ export const freePort = () =>
     });
   });
 
-export async function waitForPort(port) {
-  for (let i = 0; i < 200; i++) {
+export async function waitForPort(port, timeoutMs = 10_000) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     const ok = await new Promise((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.on('connect', () => {

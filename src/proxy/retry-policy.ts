@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../common/errors/error-codes';
 import type { RouteOptions } from '../model/route';
-import type { UpstreamErrorKind } from '../telemetry/telemetry';
+import type { UpstreamErrorKind } from '../telemetry/gateway-series';
 
 /**
  * When a failed attempt may go to another instance, how long to wait first, and what the client is

@@ -1,3 +1,5 @@
+import { GATEWAY_BUCKETS } from '../telemetry/buckets';
+import { bucketOf } from '../telemetry/gateway-series';
 import { Telemetry } from '../telemetry/telemetry';
 import { RouteMeter } from './route-meter';
 
@@ -36,5 +38,19 @@ describe('RouteMeter', () => {
     const series = await seriesOf(telemetry);
     expect(series.some((line) => line.includes('route="gone"'))).toBe(false);
     expect(series).toContain('waypost_gateway_requests_total{route="kept",code="200"} 1');
+  });
+
+  it('has no series for a route nobody has called yet', async () => {
+    const telemetry = new Telemetry();
+    new RouteMeter(telemetry, 'idle');
+    expect((await seriesOf(telemetry)).some((line) => line.includes('route="idle"'))).toBe(false);
+  });
+
+  it('puts a duration in the first bucket whose bound it does not exceed, else +Inf', () => {
+    expect(bucketOf(0)).toBe(0);
+    expect(bucketOf(0.0005)).toBe(0);
+    expect(bucketOf(0.0006)).toBe(1);
+    expect(bucketOf(30)).toBe(GATEWAY_BUCKETS.length - 1);
+    expect(bucketOf(31)).toBe(GATEWAY_BUCKETS.length);
   });
 });

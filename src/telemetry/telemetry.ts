@@ -1,15 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { CHECK_BUCKETS, GATEWAY_BUCKETS } from './buckets';
+import { CHECK_BUCKETS } from './buckets';
+import { GatewaySeries } from './gateway-series';
 
 const LINT_FAILING_DEFAULTS = [
   'nodejs_active_handles_total',
   'nodejs_active_requests_total',
   'nodejs_active_resources_total',
 ];
-
-/** How an upstream attempt failed, as `waypost_upstream_errors_total` labels it. */
-export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout';
 
 /**
  * This app's Prometheus registry (one per app, not prom-client's global one, so two apps in one
@@ -20,27 +18,8 @@ export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout';
 export class Telemetry {
   readonly registry = new Registry();
 
-  readonly gatewayRequests = new Counter({
-    name: 'waypost_gateway_requests_total',
-    help: 'Gateway answers by route id and status code.',
-    labelNames: ['route', 'code'] as const,
-    registers: [this.registry],
-  });
-
-  readonly gatewayDuration = new Histogram({
-    name: 'waypost_gateway_request_duration_seconds',
-    help: 'Time from a request arriving to its answer being written, by route id.',
-    labelNames: ['route'] as const,
-    buckets: GATEWAY_BUCKETS,
-    registers: [this.registry],
-  });
-
-  readonly upstreamErrors = new Counter({
-    name: 'waypost_upstream_errors_total',
-    help: 'Attempts to reach a backend that failed, by route id and kind.',
-    labelNames: ['route', 'kind'] as const,
-    registers: [this.registry],
-  });
+  /** The gateway's per-route series, from the tallies of the routes' meters. */
+  readonly gateway = new GatewaySeries();
 
   readonly healthChecks = new Counter({
     name: 'waypost_health_checks_total',
@@ -64,6 +43,7 @@ export class Telemetry {
   });
 
   constructor() {
+    for (const metric of this.gateway.metrics()) this.registry.registerMetric(metric);
     collectDefaultMetrics({ register: this.registry });
     // Gauges named like counters fail `promtool check metrics`; each is the sum of the gauge of
     // the same name without `_total`, by type, which stays.
