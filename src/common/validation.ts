@@ -14,7 +14,10 @@ import { AppError } from './errors/app-error';
 
 /** Shared validators: every DTO that takes one of these values takes it through here. */
 
-const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+
+/** An HTTP field name (RFC 9110 token). */
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export const SERVICE_TYPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** `@Param('serviceType', ServiceTypePipe)`: a service type in a path, or a 400 naming it. */

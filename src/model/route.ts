@@ -10,6 +10,36 @@ export const LOAD_BALANCERS = [
 ] as const;
 export type LoadBalancer = (typeof LOAD_BALANCERS)[number];
 
+export const REDIRECT_STATUSES = [301, 302, 307, 308] as const;
+export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
+
+/** `cors`, with its defaults filled in; `max_age` in seconds, as Access-Control-Max-Age says it. */
+export interface CorsOptions {
+  /** Exact origins (`https://app.example.com`), `https://*.example.com`, or `*`. */
+  origins: string[];
+  /** Methods a preflight may ask for; null: the route's own, or the common ones. */
+  methods: string[] | null;
+  /** Request headers a preflight may ask for; null: whatever it asks for. */
+  headers: string[] | null;
+  expose_headers: string[];
+  credentials: boolean;
+  max_age: number | null;
+}
+
+/** `request_headers` / `response_headers`: values may hold `${client_ip}`, `${request_id}`, `${route}`, `${host}`. */
+export interface HeaderRules {
+  set: Record<string, string>;
+  add: Record<string, string>;
+  remove: string[];
+}
+
+export interface CompressionOptions {
+  /** Answers smaller than this (by Content-Length) go out as they are. */
+  min_size: number;
+  /** Media types compressed: exact (`application/json`) or `text/*`. */
+  types: string[];
+}
+
 /** Route options under the contract's own names; durations already in milliseconds. */
 export interface RouteOptions {
   timeout?: number;
@@ -20,6 +50,18 @@ export interface RouteOptions {
   retry?: { enabled: boolean; max_attempts: number; backoff: 'exponential' | 'fixed' };
   strip_prefix?: boolean;
   load_balancer?: LoadBalancer;
+  cors?: CorsOptions;
+  request_headers?: HeaderRules;
+  response_headers?: HeaderRules;
+  /** Answered by the gateway: `to` may hold `${path}`, `${query}` and `${host}`. */
+  redirect?: { to: string; status: RedirectStatus };
+  /** Applied to the path after matching and strip_prefix; the query is kept. */
+  rewrite?: { pattern: string; replacement: string };
+  /** Bytes. */
+  max_body_size?: number;
+  allow_from?: string[];
+  deny_from?: string[];
+  compression?: CompressionOptions;
   /** Accepted from `POST /register` options, as the seed registry took them. */
   health_check_path?: string;
   health_check_interval?: number;

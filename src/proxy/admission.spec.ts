@@ -83,7 +83,7 @@ describe('admission', () => {
   });
 
   it('refuses a bad target or Host with 400, and an unrouted request with 404', () => {
-    const code = (r: Admission | Refusal) => (r instanceof Refusal ? r.code : 'ADMITTED');
+    const code = (r: ReturnType<typeof admit>) => (r instanceof Refusal ? r.code : 'ADMITTED');
     expect(code(admit(request('http://evil/users/1'), 'ip', 'rid', rules))).toBe(
       'VALIDATION_FAILED',
     );

@@ -1,6 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../common/errors/error-codes';
 import type { ApiKeys } from './api-keys';
+import { declaresMoreThan } from './edge/body-limit';
+import type { HeaderValues } from './edge/header-rules';
+import {
+  clientAllowed,
+  redirectLocation,
+  ResponseEdge,
+  rewritePath,
+  RouteEdge,
+} from './edge/route-edge';
 import { upstreamHeaders } from './forward-headers';
 import { gatewayPath, hostOf, PathRejection } from './request-target';
 import type { RouteMeter } from './route-meter';
@@ -23,6 +32,15 @@ export class Refusal {
   ) {}
 }
 
+/** An answer the gateway gives itself without a body: a CORS preflight or a `redirect`. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly meter: RouteMeter,
+  ) {}
+}
+
 const NO_HOST = new Refusal('VALIDATION_FAILED', 'missing or malformed Host header');
 const NO_ROUTE = new Refusal('ROUTE_NOT_FOUND', 'no route matches this request');
 const NEEDS_KEY_MESSAGE = 'this route needs a valid X-API-Key';
@@ -33,6 +51,9 @@ export interface Admission {
   /** Path and query as the backend gets them (after strip_prefix). */
   upstreamPath: string;
   headers: Record<string, string | string[]>;
+  responseEdge: ResponseEdge | null;
+  /** The route's max_body_size, for a body whose length nobody declared; null: no limit. */
+  maxBodySize: number | null;
 }
 
 export interface AdmissionRules {
@@ -45,15 +66,47 @@ export function admit(
   clientIp: string,
   requestId: string,
   rules: AdmissionRules,
-): Admission | Refusal {
+): Admission | Refusal | Reply {
   const host = hostOf(req);
   if (host === null) return NO_HOST;
   const target = gatewayPath(req.url ?? '');
   if (target instanceof PathRejection) return new Refusal('VALIDATION_FAILED', target.reason);
   const method = req.method ?? 'GET';
-  const match = rules.match(host, target.path, method);
+  // A CORS preflight asks with OPTIONS about another method: a route of only that method is the
+  // one it asks about.
+  const asked = method === 'OPTIONS' ? preflightMethod(req) : null;
+  let match = rules.match(host, target.path, method);
+  if (!match && asked !== null) {
+    match = rules.match(host, target.path, asked);
+    if (match?.payload.edge?.cors == null) match = null;
+  }
   if (!match) return NO_ROUTE;
   const { route, payload: runtime } = match;
+  const edge = runtime.edge;
+  if (edge !== null) {
+    if (!clientAllowed(edge, clientIp))
+      return new Refusal(
+        'FORBIDDEN',
+        'this route is not open to your address',
+        undefined,
+        runtime.meter,
+      );
+    if (asked !== null && edge.cors !== null) {
+      const requested = req.headers['access-control-request-headers'];
+      return new Reply(
+        204,
+        edge.cors.preflightHeaders(
+          req.headers.origin,
+          typeof requested === 'string' ? requested : undefined,
+        ),
+        runtime.meter,
+      );
+    }
+    if (edge.redirect !== null) {
+      const location = redirectLocation(edge.redirect, { ...target, host });
+      return new Reply(edge.redirect.status, { location }, runtime.meter);
+    }
+  }
   const permission = rules.apiKeys.check(route.permission, req.headers['x-api-key']);
   if (!permission.allowed) {
     return permission.status === 401
@@ -76,18 +129,68 @@ export function admit(
       );
     }
   }
+  if (edge !== null && edge.maxBodySize !== null && declaresMoreThan(req, edge.maxBodySize)) {
+    return new Refusal(
+      'PAYLOAD_TOO_LARGE',
+      `the request body is larger than this route's max_body_size of ${edge.maxBodySize} bytes`,
+      { connection: 'close' },
+      runtime.meter,
+    );
+  }
+  let path = route.options.strip_prefix ? stripPrefix(target.path, match.prefixDepth) : target.path;
+  if (edge?.rewrite) path = rewritePath(edge.rewrite, path);
+  const headers = upstreamHeaders(req.headers, {
+    clientIp,
+    host: req.headers.host ?? host,
+    requestId,
+    apiKeyName: permission.keyName,
+  });
   return {
     match,
     method,
-    upstreamPath: route.options.strip_prefix
-      ? stripPrefix(target.path, match.prefixDepth) + target.query
-      : target.path + target.query,
-    headers: upstreamHeaders(req.headers, {
-      clientIp,
-      host: req.headers.host ?? host,
-      requestId,
-      apiKeyName: permission.keyName,
-    }),
+    upstreamPath: path + target.query,
+    headers,
+    ...(edge === null
+      ? NO_EDGE
+      : edgeOfRequest(edge, req, headers, {
+          client_ip: clientIp,
+          request_id: requestId,
+          route: route.id,
+          host,
+        })),
+  };
+}
+
+const NO_EDGE = { responseEdge: null, maxBodySize: null } as const;
+
+/** The Access-Control-Request-Method of a preflight (with an Origin), upper-cased; else null. */
+function preflightMethod(req: IncomingMessage): string | null {
+  const asked = req.headers['access-control-request-method'];
+  return typeof asked === 'string' &&
+    req.headers.origin !== undefined &&
+    /^[A-Za-z]{1,16}$/.test(asked)
+    ? asked.toUpperCase()
+    : null;
+}
+
+/** Applies the request header rules; answers what the answer and the body stream need. */
+function edgeOfRequest(
+  edge: RouteEdge,
+  req: IncomingMessage,
+  headers: Record<string, string | string[]>,
+  values: HeaderValues,
+): Pick<Admission, 'responseEdge' | 'maxBodySize'> {
+  edge.requestRules?.apply(headers, values);
+  const maxBodySize = edge.maxBodySize;
+  if (edge.responseRules === null && edge.cors === null) return { responseEdge: null, maxBodySize };
+  return {
+    responseEdge: {
+      rules: edge.responseRules,
+      values,
+      cors: edge.cors?.answerHeaders(req.headers.origin) ?? null,
+      varyOrigin: edge.cors?.varies ?? false,
+    },
+    maxBodySize,
   };
 }
 

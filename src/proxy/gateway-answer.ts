@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { toErrorBody } from '../common/errors/error-body';
 import type { ErrorCode } from '../common/errors/error-codes';
+import { applyResponseEdge, ResponseEdge } from './edge/route-edge';
 
 /** What the gateway knows of one client request from arrival to answer. */
 export interface Exchange {
@@ -12,6 +13,8 @@ export interface Exchange {
   requestId: string;
   /** The route's `headers`, added to every answer of the route. */
   extraHeaders: Readonly<Record<string, string>>;
+  /** The route's response header rules and CORS headers for this request; null for most. */
+  responseEdge: ResponseEdge | null;
 }
 
 /** Adds the route's headers and the gateway's own to an answer's header set, in place. */
@@ -21,6 +24,7 @@ export function withGatewayHeaders<T extends Record<string, string | string[] | 
 ): T {
   const target = headers as Record<string, string | string[] | number>;
   for (const name in exchange.extraHeaders) target[name] = exchange.extraHeaders[name];
+  if (exchange.responseEdge !== null) applyResponseEdge(target, exchange.responseEdge);
   target['x-request-id'] = exchange.requestId;
   target['x-gateway'] = 'waypost';
   target['server-timing'] = `gateway;dur=${(performance.now() - exchange.started).toFixed(1)}`;
@@ -61,6 +65,17 @@ export function writeGatewayError(
   return error.statusCode;
 }
 
+/** The gateway's own answer without a body: a CORS preflight (204) or a `redirect` (3xx). */
+export function writeGatewayReply(
+  exchange: Exchange,
+  status: number,
+  headers: Record<string, string>,
+): void {
+  exchange.req.resume();
+  exchange.res.writeHead(status, withGatewayHeaders({ ...headers, 'content-length': 0 }, exchange));
+  exchange.res.end();
+}
+
 /** The same answer on the raw socket of a refused upgrade, which is then closed. */
 export function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string): void {
   const error = toErrorBody(code, message);
@@ -69,4 +84,23 @@ export function refuseUpgrade(socket: Duplex, code: ErrorCode, message: string):
     `HTTP/1.1 ${error.statusCode} ${error.error}\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nx-gateway: waypost\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+const REASONS: Record<number, string> = {
+  204: 'No Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+};
+
+/** A Reply (redirect, preflight) on the raw socket of an upgrade request, which is then closed. */
+export function replyOnSocket(
+  socket: Duplex,
+  status: number,
+  headers: Record<string, string>,
+): void {
+  let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Answer'}\r\n`;
+  for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+  socket.end(`${head}content-length: 0\r\nx-gateway: waypost\r\nconnection: close\r\n\r\n`);
 }

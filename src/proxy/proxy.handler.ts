@@ -6,11 +6,17 @@ import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../common/errors/error-codes';
 import { GATEWAY_EVENTS, UpstreamFailedEvent } from '../model/events';
 import { AccessLog } from './access-log';
-import { admit, Refusal } from './admission';
+import { admit, Refusal, Reply } from './admission';
 import type { Upstream } from './balancers';
 import { guardBody, hasBody } from './body-guard';
+import { BodyTooLargeError, limitedBody } from './edge/body-limit';
 import { requestIdOf } from './forward-headers';
-import { Exchange, withGatewayHeaders, writeGatewayError } from './gateway-answer';
+import {
+  Exchange,
+  withGatewayHeaders,
+  writeGatewayError,
+  writeGatewayReply,
+} from './gateway-answer';
 import { GatewayRules } from './gateway-rules';
 import { InFlight } from './in-flight';
 import { unmapIpv4 } from './request-target';
@@ -33,6 +39,8 @@ interface Forwarding extends Exchange {
   upstreamPath: string;
   headers: Record<string, string | string[]>;
   hasBody: boolean;
+  /** The route's max_body_size, enforced on the stream for a body of undeclared length. */
+  maxBodySize: number | null;
   attemptsLeft: number;
   /** Instances tried (each once), so a retry goes elsewhere while it can; null until a retry. */
   tried: string[] | null;
@@ -82,9 +90,20 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     const requestId = requestIdOf(req.headers, randomUUID);
     const clientIp = unmapIpv4(req.socket.remoteAddress ?? '');
     const admitted = admit(req, clientIp, requestId, this.rules);
-    if (admitted instanceof Refusal) {
-      const exchange = { req, res, started, requestId, extraHeaders: NO_HEADERS };
-      const status = this.fail(exchange, admitted.code, admitted.message, admitted.headers);
+    if (admitted instanceof Refusal || admitted instanceof Reply) {
+      const exchange = {
+        req,
+        res,
+        started,
+        requestId,
+        extraHeaders: NO_HEADERS,
+        responseEdge: null,
+      };
+      let status: number | null = null;
+      if (admitted instanceof Reply) {
+        writeGatewayReply(exchange, admitted.status, admitted.headers);
+        status = admitted.status;
+      } else status = this.fail(exchange, admitted.code, admitted.message, admitted.headers);
       if (status !== null) {
         (admitted.meter ?? this.routing.unrouted).answered(status, started);
         this.accessLog.refused(req, status, started, requestId);
@@ -101,6 +120,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
       started,
       requestId,
       extraHeaders: runtime.extraHeaders,
+      responseEdge: admitted.responseEdge,
       clientIp,
       match,
       runtime,
@@ -108,6 +128,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
       upstreamPath: admitted.upstreamPath,
       headers: admitted.headers,
       hasBody: withBody,
+      maxBodySize: admitted.maxBodySize,
       attemptsLeft: runtime.attempts,
       tried: null,
       backend: null,
@@ -140,6 +161,11 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     this.inFlight.end(backend.id);
     // The client left: nothing to answer, and no fault of the backend.
     if (call.clientGone || forwarding.clientGone) return;
+    // The client sent too much: no fault of the backend either, and nothing to retry.
+    if (error instanceof BodyTooLargeError)
+      return void this.fail(forwarding, 'PAYLOAD_TOO_LARGE', error.message, {
+        connection: 'close',
+      });
     if (runtime.breakers) {
       if (error || call.statusCode >= 500) runtime.breakers.failure(backend.id, Date.now());
       else runtime.breakers.success(backend.id);
@@ -213,7 +239,11 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
         path: backend.basePath + forwarding.upstreamPath,
         method: forwarding.method as Dispatcher.HttpMethod,
         headers: forwarding.headers,
-        body: forwarding.hasBody ? forwarding.req : null,
+        body: !forwarding.hasBody
+          ? null
+          : forwarding.maxBodySize === null
+            ? forwarding.req
+            : limitedBody(forwarding.req, forwarding.maxBodySize),
         headersTimeout: runtime.timeoutMs,
         bodyTimeout: runtime.timeoutMs,
       },

@@ -2,6 +2,7 @@ import { FixedWindowRateLimiter } from '../auth/rate-limiter';
 import { RouteRecord } from '../model/route';
 import { Balancer, createBalancer, toUpstream, Upstream } from './balancers';
 import { CircuitBreakers } from './circuit-breaker';
+import { compileEdge, RouteEdge } from './edge/route-edge';
 import type { RouteMeter } from './route-meter';
 
 /**
@@ -23,6 +24,8 @@ export interface RouteRuntime {
   /** Attempts per request: 1 unless the route retries. */
   attempts: number;
   extraHeaders: Readonly<Record<string, string>>;
+  /** CORS, header rules, redirect, rewrite, body limit, client CIDRs; null when it uses none. */
+  edge: RouteEdge | null;
   meter: RouteMeter;
 }
 
@@ -50,6 +53,7 @@ export function buildRouteRuntime(
     timeoutMs: route.options.timeout ?? defaults.timeoutMs,
     attempts: retry?.enabled ? retry.max_attempts : 1,
     extraHeaders: route.options.headers ?? NO_HEADERS,
+    edge: compileEdge(route),
     meter,
   };
 }

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GATEWAY_EVENTS, UpstreamFailedEvent } from '../model/events';
-import { admit, Refusal } from './admission';
+import { admit, Refusal, Reply } from './admission';
 import { requestIdOf } from './forward-headers';
-import { refuseUpgrade } from './gateway-answer';
+import { refuseUpgrade, replyOnSocket } from './gateway-answer';
 import { GatewayRules } from './gateway-rules';
 import { InFlight } from './in-flight';
 import { unmapIpv4 } from './request-target';
@@ -28,6 +28,7 @@ export class UpgradeHandler {
     const clientIp = unmapIpv4(req.socket.remoteAddress ?? '');
     const admitted = admit(req, clientIp, requestIdOf(req.headers, randomUUID), this.rules);
     if (admitted instanceof Refusal) return refuseUpgrade(socket, admitted.code, admitted.message);
+    if (admitted instanceof Reply) return replyOnSocket(socket, admitted.status, admitted.headers);
     const { match, headers, upstreamPath } = admitted;
     const runtime = match.payload;
     if (match.route.options.websocket !== true) {

@@ -29,6 +29,29 @@ export interface RouteOptionsInput {
   strip_prefix?: boolean;
   load_balancer?: LoadBalancing;
   permission?: string;
+  cors?: {
+    origins: string[];
+    methods?: string[];
+    headers?: string[];
+    expose_headers?: string[];
+    credentials?: boolean;
+    max_age?: number;
+  };
+  request_headers?: HeaderRulesInput;
+  response_headers?: HeaderRulesInput;
+  redirect?: { to: string; status?: 301 | 302 | 307 | 308 };
+  rewrite?: { pattern: string; replacement: string };
+  max_body_size?: number | string;
+  allow_from?: string[];
+  deny_from?: string[];
+  compression?: boolean | { min_size?: number | string; types?: string[] };
+}
+
+/** Values may hold `${client_ip}`, `${request_id}`, `${route}` and `${host}`. */
+export interface HeaderRulesInput {
+  set?: Record<string, string>;
+  add?: Record<string, string>;
+  remove?: string[];
 }
 
 export interface RouteInput extends RouteOptionsInput {

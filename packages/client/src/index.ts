@@ -13,5 +13,6 @@ export type {
   RegisterInput,
   RouteInput,
   RouteOptionsInput,
+  HeaderRulesInput,
   ServiceInstances,
 } from './api.js';

@@ -1,6 +1,6 @@
 import type { RouteOptionsInput } from '@waypost/client';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
@@ -9,9 +9,19 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsDuration, IsStringMap, PERMISSION } from '../validation';
+import { HEADER_NAME, IsDuration, IsStringMap, PERMISSION } from '../validation';
+import {
+  CompressionDto,
+  CorsDto,
+  HeaderRulesDto,
+  IsByteSize,
+  IsCidrList,
+  RedirectDto,
+  RewriteDto,
+} from './edge-options.dto';
 import { LOAD_BALANCERS, LoadBalancer } from '../../model/route';
 
 export class RateLimitDto {
@@ -101,7 +111,7 @@ export class RouteOptionsDto implements RouteOptionsInput {
     maxEntries: 32,
     maxKeyLength: 128,
     maxValueLength: 1024,
-    keyPattern: /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/,
+    keyPattern: HEADER_NAME,
   })
   headers?: Record<string, string>;
 
@@ -142,4 +152,75 @@ export class RouteOptionsDto implements RouteOptionsInput {
     message: '$property must be 1-128 letters, digits, ":", ".", "_", "*" or "-"',
   })
   permission?: string;
+
+  @ApiPropertyOptional({ type: CorsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CorsDto)
+  cors?: CorsDto;
+
+  @ApiPropertyOptional({
+    type: HeaderRulesDto,
+    description: 'Rules for the headers the backend gets',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HeaderRulesDto)
+  request_headers?: HeaderRulesDto;
+
+  @ApiPropertyOptional({
+    type: HeaderRulesDto,
+    description: 'Rules for the headers the client gets',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => HeaderRulesDto)
+  response_headers?: HeaderRulesDto;
+
+  @ApiPropertyOptional({ type: RedirectDto, description: 'Answered by the gateway' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RedirectDto)
+  redirect?: RedirectDto;
+
+  @ApiPropertyOptional({ type: RewriteDto, description: 'Regex on the path, after strip_prefix' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RewriteDto)
+  rewrite?: RewriteDto;
+
+  @ApiPropertyOptional({ description: 'Largest request body: bytes or "10mb"', example: '10mb' })
+  @IsOptional()
+  @IsByteSize({ max: 1024 ** 4 })
+  max_body_size?: number;
+
+  @ApiPropertyOptional({
+    description: 'Only these client CIDRs (else 403)',
+    example: ['10.0.0.0/8'],
+  })
+  @IsOptional()
+  @IsCidrList()
+  allow_from?: string[];
+
+  @ApiPropertyOptional({
+    description: 'Never these client CIDRs (403)',
+    example: ['203.0.113.0/24'],
+  })
+  @IsOptional()
+  @IsCidrList()
+  deny_from?: string[];
+
+  @ApiPropertyOptional({
+    description: 'gzip or brotli by Accept-Encoding: true, or {min_size, types}',
+    oneOf: [{ type: 'boolean' }, { $ref: '#/components/schemas/CompressionDto' }],
+  })
+  @IsOptional()
+  @Transform(({ value }) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? plainToInstance(CompressionDto, value)
+      : value,
+  )
+  @ValidateIf((dto: RouteOptionsDto) => typeof dto.compression !== 'boolean')
+  @ValidateNested()
+  compression?: boolean | CompressionDto;
 }

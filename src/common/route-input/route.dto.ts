@@ -3,9 +3,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional } from 'class-validator';
 import { IsHostPattern, IsRoutePath } from '../validation';
+import { HTTP_METHODS } from './http-methods';
 import { RouteOptionsDto } from './route-options.dto';
 
-export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export { HTTP_METHODS };
 
 /** Methods are matched case-insensitively, as clients write them both ways. */
 const upperCase = (value: unknown): unknown =>
