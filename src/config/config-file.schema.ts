@@ -23,11 +23,16 @@ export function parseConfigRoutes(value: unknown): RouteSpec[] {
       forbidUnknownValues: true,
     });
     if (errors.length > 0) throw new Error(`route ${index}: ${flattenValidationErrors(errors)[0]}`);
-    if ((dto.backend === undefined) === (dto.service === undefined)) {
-      throw new Error(`route ${index}: give exactly one of backend or service`);
-    }
     const { backend, service, ...route } = dto;
-    const spec = toRouteSpec(route, backend ? { backend } : { service: service as string });
+    // A redirect is answered by the gateway: it needs neither, though it may keep one.
+    if (backend !== undefined && service !== undefined)
+      throw new Error(`route ${index}: give exactly one of backend or service`);
+    if (backend === undefined && service === undefined && !route.redirect)
+      throw new Error(`route ${index}: give exactly one of backend or service (or a redirect)`);
+    const spec = toRouteSpec(
+      route,
+      backend ? { backend } : service ? { service } : { gateway: true },
+    );
     const key = routeKey(spec);
     if (seen.has(key)) throw new Error(`route ${index}: ${key} is defined twice`);
     seen.add(key);

@@ -206,10 +206,30 @@ describe('parseSettings', () => {
     expect(settings.proxy.servicePermissions).toEqual({ sagjan: ['comments:read'] });
   });
 
+  it('takes a redirect route without a target, and refuses a bad edge option naming it', () => {
+    const settings = parseSettings({
+      env: {},
+      file: { routes: [{ path: '/old', redirect: { to: 'https://new.example.com${path}' } }] },
+    });
+    expect(settings.proxy.routes[0]).toMatchObject({
+      target: { gateway: true },
+      options: { redirect: { to: 'https://new.example.com${path}', status: 302 } },
+    });
+    expect(
+      problemsOf({}, { routes: [{ path: '/a', service: 'a', max_body_size: '1tb' }] })[0],
+    ).toMatch(/^waypost.yaml routes: route 0: max_body_size must be bytes or a size/);
+    expect(
+      problemsOf({}, { routes: [{ path: '/a', service: 'a', compression: { level: 9 } }] })[0],
+    ).toMatch(/^waypost.yaml routes: route 0: compression.level: property level should not exist/);
+  });
+
   it('refuses a config route with both or neither target, naming the route', () => {
     expect(problemsOf({}, { routes: [{ path: '/a' }] })[0]).toBe(
-      'waypost.yaml routes: route 0: give exactly one of backend or service',
+      'waypost.yaml routes: route 0: give exactly one of backend or service (or a redirect)',
     );
+    expect(
+      problemsOf({}, { routes: [{ path: '/a', backend: 'http://127.0.0.1:1', service: 'a' }] })[0],
+    ).toBe('waypost.yaml routes: route 0: give exactly one of backend or service');
     expect(problemsOf({}, { routes: [{ path: 'x', service: 'a' }] })[0]).toMatch(
       /^waypost.yaml routes: route 0: path/,
     );

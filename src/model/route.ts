@@ -67,7 +67,8 @@ export interface RouteOptions {
   health_check_interval?: number;
 }
 
-export type RouteTarget = { service: string } | { backend: string };
+/** Where a route sends its requests; `{ gateway: true }`: nowhere, the gateway answers (a `redirect`). */
+export type RouteTarget = { service: string } | { backend: string } | { gateway: true };
 
 export interface RouteSpec {
   /** Lower-case exact host, `*.suffix` wildcard, or null for any host. */

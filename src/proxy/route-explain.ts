@@ -1,9 +1,10 @@
 import type { InstanceRecord } from '../model/instance';
 import { hostMatches } from '../model/route-pattern';
-import type { RouteRecord } from '../model/route';
+import type { RouteRecord, RouteTarget } from '../model/route';
 import { RouteView, toRouteView } from '../registry/route-view';
 import type { ApiKeys } from './api-keys';
 import type { PickContext, Upstream } from './balancers';
+import { clientAllowed, redirectLocation } from './edge/route-edge';
 import { gatewayPath, PathRejection } from './request-target';
 import { RouteMatch, RouteTable } from './route-table';
 import type { RouteRuntime } from './route-runtime';
@@ -54,13 +55,15 @@ export interface InstanceVerdict {
 export interface Explanation {
   match: RouteView | null;
   candidates: RouteCandidate[];
-  target: { service: string } | { backend: string } | null;
+  target: RouteTarget | null;
+  /** What the route's edge options decide: the client's address, a redirect; null without them. */
+  edge: { client_allowed: boolean; redirect: string | null } | null;
   instances: InstanceVerdict[];
   next: string | null;
   load_balancer: string | null;
   permission: { required: string | null; verdict: string };
   rate_limit: { limit: number; per_ip: boolean; remaining: number; allowed: boolean } | null;
-  answer: 200 | 400 | 401 | 403 | 404 | 429 | 503;
+  answer: 200 | 301 | 302 | 307 | 308 | 400 | 401 | 403 | 404 | 429 | 503;
 }
 
 /** At most this many routes are listed as candidates: the ones that match first. */
@@ -75,6 +78,7 @@ export function explainRoute(request: ExplainRequest, sources: ExplainSources): 
     match: null,
     candidates: [],
     target: null,
+    edge: null,
     instances: [],
     next: null,
     load_balancer: null,
@@ -118,20 +122,28 @@ export function explainRoute(request: ExplainRequest, sources: ExplainSources): 
     clientIp: request.clientIp,
     inFlight: sources.inFlight,
   });
-  const answer = !permission.allowed
-    ? permission.status
-    : rate && !rate.allowed
-      ? 429
-      : eligible.length === 0
-        ? 503
-        : 200;
+  const edge = runtime.edge;
+  const clientAllowedHere = edge === null || clientAllowed(edge, request.clientIp);
+  const redirect =
+    edge?.redirect != null
+      ? redirectLocation(edge.redirect, { ...target, host: request.host })
+      : null;
+  const answer = !clientAllowedHere
+    ? 403
+    : edge?.redirect != null
+      ? edge.redirect.status
+      : !permission.allowed
+        ? permission.status
+        : rate && !rate.allowed
+          ? 429
+          : eligible.length === 0
+            ? 503
+            : 200;
   return {
     match: toRouteView(route),
     candidates,
-    target:
-      'service' in route.target
-        ? { service: route.target.service }
-        : { backend: route.target.backend },
+    target: route.target,
+    edge: edge === null ? null : { client_allowed: clientAllowedHere, redirect },
     instances,
     next: next?.id ?? null,
     load_balancer: route.options.load_balancer ?? 'round_robin',
