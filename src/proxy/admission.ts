@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../common/errors/error-codes';
 import type { ApiKeys } from './api-keys';
 import { declaresMoreThan } from './edge/body-limit';
+import { Compression, pickCoding } from './edge/compression';
 import type { HeaderValues } from './edge/header-rules';
 import {
   clientAllowed,
@@ -54,6 +55,8 @@ export interface Admission {
   responseEdge: ResponseEdge | null;
   /** The route's max_body_size, for a body whose length nobody declared; null: no limit. */
   maxBodySize: number | null;
+  /** The coding this request's answer may be compressed in; null: none. */
+  compression: Compression | null;
 }
 
 export interface AdmissionRules {
@@ -161,7 +164,7 @@ export function admit(
   };
 }
 
-const NO_EDGE = { responseEdge: null, maxBodySize: null } as const;
+const NO_EDGE = { responseEdge: null, maxBodySize: null, compression: null } as const;
 
 /** The Access-Control-Request-Method of a preflight (with an Origin), upper-cased; else null. */
 function preflightMethod(req: IncomingMessage): string | null {
@@ -179,10 +182,15 @@ function edgeOfRequest(
   req: IncomingMessage,
   headers: Record<string, string | string[]>,
   values: HeaderValues,
-): Pick<Admission, 'responseEdge' | 'maxBodySize'> {
+): Pick<Admission, 'responseEdge' | 'maxBodySize' | 'compression'> {
   edge.requestRules?.apply(headers, values);
   const maxBodySize = edge.maxBodySize;
-  if (edge.responseRules === null && edge.cors === null) return { responseEdge: null, maxBodySize };
+  const policy = edge.compression;
+  const coding =
+    policy !== null && req.method !== 'HEAD' ? pickCoding(req.headers['accept-encoding']) : null;
+  const compression = policy !== null && coding !== null ? { policy, coding } : null;
+  if (edge.responseRules === null && edge.cors === null)
+    return { responseEdge: null, maxBodySize, compression };
   return {
     responseEdge: {
       rules: edge.responseRules,
@@ -191,6 +199,7 @@ function edgeOfRequest(
       varyOrigin: edge.cors?.varies ?? false,
     },
     maxBodySize,
+    compression,
   };
 }
 

@@ -10,6 +10,7 @@ import { admit, Refusal, Reply } from './admission';
 import type { Upstream } from './balancers';
 import { guardBody, hasBody } from './body-guard';
 import { BodyTooLargeError, limitedBody } from './edge/body-limit';
+import type { Compression } from './edge/compression';
 import { requestIdOf } from './forward-headers';
 import {
   Exchange,
@@ -41,6 +42,7 @@ interface Forwarding extends Exchange {
   hasBody: boolean;
   /** The route's max_body_size, enforced on the stream for a body of undeclared length. */
   maxBodySize: number | null;
+  compression: Compression | null;
   attemptsLeft: number;
   /** Instances tried (each once), so a retry goes elsewhere while it can; null until a retry. */
   tried: string[] | null;
@@ -129,6 +131,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
       headers: admitted.headers,
       hasBody: withBody,
       maxBodySize: admitted.maxBodySize,
+      compression: admitted.compression,
       attemptsLeft: runtime.attempts,
       tried: null,
       backend: null,
@@ -231,7 +234,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     forwarding.attemptsLeft--;
     forwarding.backend = backend;
     this.inFlight.start(backend.id);
-    const call = new UpstreamCall(forwarding, forwarding.res, this);
+    const call = new UpstreamCall(forwarding, forwarding.res, this, forwarding.compression);
     forwarding.call = call;
     this.pools.poolFor(backend.origin).dispatch(
       {

@@ -6,7 +6,7 @@ import {
   renderTemplate,
   TemplatePart,
 } from '../../model/edge-rules';
-import type { RedirectStatus, RouteRecord } from '../../model/route';
+import type { CompressionOptions, RedirectStatus, RouteRecord } from '../../model/route';
 import { CorsPolicy, HeaderSet } from './cors-policy';
 import { CompiledHeaderRules, HeaderValues } from './header-rules';
 
@@ -18,7 +18,8 @@ interface CompiledRedirect {
 }
 
 /**
- * A route's edge options (CORS, header rules, redirect, rewrite, body limit, client CIDRs),
+ * A route's edge options (CORS, header rules, redirect, rewrite, body limit, client CIDRs,
+ * compression),
  * compiled once when the route enters the table. A route that uses none has no RouteEdge at all,
  * so its requests pay one null check for every one of them.
  */
@@ -31,6 +32,7 @@ export interface RouteEdge {
   maxBodySize: number | null;
   requestRules: CompiledHeaderRules | null;
   responseRules: CompiledHeaderRules | null;
+  compression: CompressionOptions | null;
 }
 
 export function compileEdge(route: RouteRecord): RouteEdge | null {
@@ -43,7 +45,8 @@ export function compileEdge(route: RouteRecord): RouteEdge | null {
     !o.rewrite &&
     o.max_body_size === undefined &&
     !o.allow_from &&
-    !o.deny_from
+    !o.deny_from &&
+    !o.compression
   )
     return null;
   return {
@@ -63,6 +66,7 @@ export function compileEdge(route: RouteRecord): RouteEdge | null {
     maxBodySize: o.max_body_size ?? null,
     requestRules: o.request_headers ? new CompiledHeaderRules(o.request_headers) : null,
     responseRules: o.response_headers ? new CompiledHeaderRules(o.response_headers) : null,
+    compression: o.compression ?? null,
   };
 }
 
