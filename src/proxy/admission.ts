@@ -148,23 +148,35 @@ export function admit(
     requestId,
     apiKeyName: permission.keyName,
   });
+  const upstreamPath = path + target.query;
+  // One object shape for every admitted request, edge or not, so the handler's reads stay monomorphic.
+  if (edge === null)
+    return {
+      match,
+      method,
+      upstreamPath,
+      headers,
+      responseEdge: null,
+      maxBodySize: null,
+      compression: null,
+    };
+  const values: HeaderValues = {
+    client_ip: clientIp,
+    request_id: requestId,
+    route: route.id,
+    host,
+  };
+  edge.requestRules?.apply(headers, values);
   return {
     match,
     method,
-    upstreamPath: path + target.query,
+    upstreamPath,
     headers,
-    ...(edge === null
-      ? NO_EDGE
-      : edgeOfRequest(edge, req, headers, {
-          client_ip: clientIp,
-          request_id: requestId,
-          route: route.id,
-          host,
-        })),
+    responseEdge: responseEdgeOf(edge, req, values),
+    maxBodySize: edge.maxBodySize,
+    compression: compressionOf(edge, req),
   };
 }
-
-const NO_EDGE = { responseEdge: null, maxBodySize: null, compression: null } as const;
 
 /** The Access-Control-Request-Method of a preflight (with an Origin), upper-cased; else null. */
 function preflightMethod(req: IncomingMessage): string | null {
@@ -176,31 +188,27 @@ function preflightMethod(req: IncomingMessage): string | null {
     : null;
 }
 
-/** Applies the request header rules; answers what the answer and the body stream need. */
-function edgeOfRequest(
+/** What the answer gets from the route: its response header rules and this origin's CORS headers. */
+function responseEdgeOf(
   edge: RouteEdge,
   req: IncomingMessage,
-  headers: Record<string, string | string[]>,
   values: HeaderValues,
-): Pick<Admission, 'responseEdge' | 'maxBodySize' | 'compression'> {
-  edge.requestRules?.apply(headers, values);
-  const maxBodySize = edge.maxBodySize;
-  const policy = edge.compression;
-  const coding =
-    policy !== null && req.method !== 'HEAD' ? pickCoding(req.headers['accept-encoding']) : null;
-  const compression = policy !== null && coding !== null ? { policy, coding } : null;
-  if (edge.responseRules === null && edge.cors === null)
-    return { responseEdge: null, maxBodySize, compression };
+): ResponseEdge | null {
+  if (edge.responseRules === null && edge.cors === null) return null;
   return {
-    responseEdge: {
-      rules: edge.responseRules,
-      values,
-      cors: edge.cors?.answerHeaders(req.headers.origin) ?? null,
-      varyOrigin: edge.cors?.varies ?? false,
-    },
-    maxBodySize,
-    compression,
+    rules: edge.responseRules,
+    values,
+    cors: edge.cors?.answerHeaders(req.headers.origin) ?? null,
+    varyOrigin: edge.cors?.varies ?? false,
   };
+}
+
+/** The coding of this answer on a route that compresses: by Accept-Encoding, never for HEAD. */
+function compressionOf(edge: RouteEdge, req: IncomingMessage): Compression | null {
+  const policy = edge.compression;
+  if (policy === null || req.method === 'HEAD') return null;
+  const coding = pickCoding(req.headers['accept-encoding']);
+  return coding !== null ? { policy, coding } : null;
 }
 
 /** The path without the route's literal prefix (`strip_prefix`): `/api/users/42` less 1 → `/users/42`. */
