@@ -4,12 +4,8 @@
  * Pure: no Nest, no I/O.
  */
 
-/**
- * Headers a `request_headers` / `response_headers` rule can never set, add or remove: the hop-by-hop
- * ones (RFC 9110 §7.6.1), the framing the gateway writes itself, and X-Forwarded-For, whose chain
- * the gateway appends to and nobody may overwrite.
- */
-const PROTECTED_HEADERS = new Set([
+/** Hop-by-hop headers (RFC 9110 §7.6.1): they belong to one connection, never to a proxied message. */
+export const HOP_BY_HOP_HEADERS = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -19,6 +15,15 @@ const PROTECTED_HEADERS = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+] as const;
+
+/**
+ * Headers a `request_headers` / `response_headers` rule can never set, add or remove: the hop-by-hop
+ * ones, the framing the gateway writes itself, and X-Forwarded-For, whose chain the gateway appends
+ * to and nobody may overwrite.
+ */
+const PROTECTED_HEADERS = new Set<string>([
+  ...HOP_BY_HOP_HEADERS,
   'host',
   'content-length',
   'x-forwarded-for',

@@ -1,61 +1,21 @@
-import type { IncomingMessage } from 'node:http';
-import { RouteRecord } from '../model/route';
-import { toRouteSpec } from '../model/route-spec';
+import {
+  gatewayRequest as request,
+  rulesFor,
+  serviceRoute as record,
+} from '../../test/helpers/gateway-rules';
 import { admit, Admission, Refusal, stripPrefix } from './admission';
-import { ApiKeys } from './api-keys';
-import { RouteTable } from './route-table';
-import { Telemetry } from '../telemetry/telemetry';
-import { RouteMeter } from './route-meter';
-import { buildRouteRuntime, RouteRuntime } from './route-runtime';
-
-const telemetry = new Telemetry();
-
-const record = (input: Parameters<typeof toRouteSpec>[0], id: string): RouteRecord => ({
-  ...toRouteSpec(input, { service: 'users' }),
-  id,
-  origin: 'service',
-  owners: [],
-  registeredAt: '',
-});
-
-function rulesFor(routes: RouteRecord[]) {
-  const table = new RouteTable<RouteRuntime>(routes, (route) =>
-    buildRouteRuntime(
-      route,
-      { zone: null, timeoutMs: 30_000 },
-      new RouteMeter(telemetry, route.id),
-    ),
-  );
-  return {
-    match: (host: string, path: string, method: string) => table.match(host, path, method),
-    apiKeys: new ApiKeys([
-      { name: 'reader', key: 'reader-key-0123456789', permissions: ['users:read'] },
-    ]),
-  };
-}
-
-function request(
-  url: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): IncomingMessage {
-  const all = { host: 'api.example.com', ...headers };
-  return {
-    url,
-    method,
-    headers: all,
-    rawHeaders: Object.entries(all).flat(),
-  } as unknown as IncomingMessage;
-}
 
 describe('admission', () => {
-  const rules = rulesFor([
-    record({ path: '/users/*' }, 'open'),
-    record({ path: '/admin/*', permission: 'users:write' }, 'write'),
-    record({ path: '/read/*', permission: 'users:read' }, 'read'),
-    record({ path: '/api/v1/*', strip_prefix: true }, 'strip'),
-    record({ path: '/limited', rate_limit: { requests_per_min: 1 } }, 'limited'),
-  ]);
+  const rules = rulesFor(
+    [
+      record({ path: '/users/*' }, 'open'),
+      record({ path: '/admin/*', permission: 'users:write' }, 'write'),
+      record({ path: '/read/*', permission: 'users:read' }, 'read'),
+      record({ path: '/api/v1/*', strip_prefix: true }, 'strip'),
+      record({ path: '/limited', rate_limit: { requests_per_min: 1 } }, 'limited'),
+    ],
+    [{ name: 'reader', key: 'reader-key-0123456789', permissions: ['users:read'] }],
+  );
 
   it("admits a routed request with the backend's headers and path", () => {
     const admitted = admit(

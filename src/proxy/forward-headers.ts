@@ -1,21 +1,9 @@
 import { IncomingHttpHeaders } from 'node:http';
 import { util } from 'undici';
+import { HOP_BY_HOP_HEADERS } from '../model/edge-rules';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) and those a proxy must set itself. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'x-api-key-name',
-  'expect',
-]);
+/** Hop-by-hop headers and those a proxy must set itself. */
+const HOP_BY_HOP = new Set<string>([...HOP_BY_HOP_HEADERS, 'host', 'x-api-key-name', 'expect']);
 
 /** Response headers a proxy must not pass on (RFC 9110 §7.6.1). */
 const HOP_BY_HOP_RESPONSE = new Set([

@@ -1,48 +1,17 @@
-import type { IncomingMessage } from 'node:http';
+import {
+  gatewayRequest as request,
+  RouteInput,
+  rulesFor as rulesOf,
+  serviceRoute,
+} from '../../../test/helpers/gateway-rules';
 import { parseByteSize, parseTemplate, unsafePattern } from '../../model/edge-rules';
-import { RouteRecord } from '../../model/route';
-import { toRouteSpec } from '../../model/route-spec';
-import { Telemetry } from '../../telemetry/telemetry';
 import { admit, Admission, Refusal, Reply } from '../admission';
-import { ApiKeys } from '../api-keys';
 import { withGatewayHeaders } from '../gateway-answer';
-import { RouteMeter } from '../route-meter';
-import { buildRouteRuntime, NO_HEADERS, RouteRuntime } from '../route-runtime';
-import { RouteTable } from '../route-table';
+import { NO_HEADERS } from '../route-runtime';
 import { CorsPolicy } from './cors-policy';
 
-const telemetry = new Telemetry();
-
-function rulesFor(inputs: Array<[Parameters<typeof toRouteSpec>[0], string]>) {
-  const routes: RouteRecord[] = inputs.map(([input, id]) => ({
-    ...toRouteSpec(input, { service: 'users' }),
-    id,
-    origin: 'service',
-    owners: [],
-    registeredAt: '',
-  }));
-  const table = new RouteTable<RouteRuntime>(routes, (route) =>
-    buildRouteRuntime(route, { zone: null, timeoutMs: 1000 }, new RouteMeter(telemetry, route.id)),
-  );
-  return {
-    match: (host: string, path: string, method: string) => table.match(host, path, method),
-    apiKeys: new ApiKeys([]),
-  };
-}
-
-function request(
-  url: string,
-  headers: Record<string, string> = {},
-  method = 'GET',
-): IncomingMessage {
-  const all = { host: 'api.example.com', ...headers };
-  return {
-    url,
-    method,
-    headers: all,
-    rawHeaders: Object.entries(all).flat(),
-  } as unknown as IncomingMessage;
-}
+const rulesFor = (inputs: Array<[RouteInput, string]>) =>
+  rulesOf(inputs.map(([input, id]) => serviceRoute(input, id)));
 
 const APP = 'https://app.example.com';
 
