@@ -17,7 +17,6 @@ import { createValidationPipe } from './common/validation';
 import { Settings } from './config/settings';
 import { NestPinoLogger } from './logging/nest-pino.logger';
 import { pathOnly } from './logging/redaction';
-import { requestContext } from './logging/request-context';
 import { createRootLogger, silentLogger } from './logging/root-logger';
 import { requestIdOf } from './proxy/forward-headers';
 import { randomUUID } from 'node:crypto';
@@ -126,14 +125,9 @@ function configureAdmin(admin: NestFastifyApplication): void {
   setupSwagger(admin);
 }
 
-/**
- * `reqId` on every line about an admin request: Fastify's request logger has it, and a line Nest's
- * Logger writes from the handler on (after the body is read, so its callbacks are in the context)
- * gets it from requestContext. Each request ends with one debug line, its path without the query.
- */
+/** Each admin request ends with one debug line on its own logger (`reqId`), its path without the query. */
 function logAdminRequests(admin: NestFastifyApplication): void {
   const fastify = admin.getHttpAdapter().getInstance();
-  fastify.addHook('preHandler', (request, _reply, done) => requestContext.run(request.id, done));
   fastify.addHook('onResponse', (request, reply, done) => {
     request.log.debug(
       {

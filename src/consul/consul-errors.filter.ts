@@ -1,5 +1,6 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { logUnexpected } from '../common/errors/all-exceptions.filter';
 import { describeError } from '../common/errors/describe-error';
 
 /**
@@ -8,13 +9,10 @@ import { describeError } from '../common/errors/describe-error';
  */
 @Catch()
 export class ConsulErrorsFilter implements ExceptionFilter {
-  private readonly logger = new Logger(ConsulErrorsFilter.name);
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { body, headers, unexpected } = describeError(exception);
-    if (unexpected)
-      this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (unexpected) logUnexpected(reply, exception, ConsulErrorsFilter.name);
     if (headers) reply.headers(headers);
     void reply
       .code(body.statusCode)

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -189,15 +188,9 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;
-      this.pumpDetached();
+      this.pump();
     });
   }
-
-  /**
-   * The pump in the context the scheduler was built in: a pump queued while a request was handled
-   * would otherwise pass that request's async context (its log reqId) to every check after it.
-   */
-  private readonly pumpDetached = AsyncLocalStorage.bind(() => this.pump());
 
   /** Starts every due check the concurrency allows, then arms the one timer for the next due time. */
   private pump(): void {
@@ -300,7 +293,7 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
       () => {
         this.armedFor = null;
         this.scheduler.deleteTimeout(DISPATCH_TIMEOUT);
-        this.pumpDetached();
+        this.pump();
       },
       Math.max(0, due - Date.now()),
     );

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { NestPinoLogger } from './nest-pino.logger';
 import { pathOnly } from './redaction';
-import { requestContext } from './request-context';
 import { createRootLogger } from './root-logger';
 
 function capture() {
@@ -31,17 +30,17 @@ describe('logging', () => {
     expect(lines[0]).toMatchObject({ level: 'info', msg: 'x', req: { headers: { host: 'h' } } });
   });
 
-  it("writes Nest's lines with their context, an error's stack, and the request's reqId", () => {
+  it("writes Nest's lines with their context and an error's stack", () => {
     const { root, lines } = capture();
     const nest = new NestPinoLogger(root);
     nest.log('plain', 'Registry');
-    requestContext.run('req-7', () => nest.warn('inside', 'Guard'));
+    nest.warn('inside', 'Guard');
     nest.error('failed', 'Error: failed\n    at x', 'Filter');
     nest.log('Mapped {/x, GET} route', 'RouterExplorer');
     nest.verbose('too fine', 'Registry');
     expect(lines).toEqual([
       expect.objectContaining({ level: 'info', msg: 'plain', context: 'Registry' }),
-      expect.objectContaining({ level: 'warn', msg: 'inside', context: 'Guard', reqId: 'req-7' }),
+      expect.objectContaining({ level: 'warn', msg: 'inside', context: 'Guard' }),
       expect.objectContaining({
         level: 'error',
         context: 'Filter',
@@ -50,7 +49,6 @@ describe('logging', () => {
       // Nest's start-up chatter is debug; verbose is below debug.
       expect.objectContaining({ level: 'debug', context: 'RouterExplorer' }),
     ]);
-    expect(lines[0].reqId).toBeUndefined();
   });
 
   it('shows a URL without its query or fragment', () => {

@@ -1,6 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Logger as Pino } from 'pino';
-import { requestContext } from './request-context';
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -9,7 +8,9 @@ const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplor
 
 /**
  * Nest's Logger writing through the process's pino logger: `context` becomes a field, an error's
- * stack goes to `err`, and a line written while an admin request is handled carries its `reqId`.
+ * stack goes to `stack`. Lines about one request are written on that request's own logger (Fastify's
+ * `request.log`, with its `reqId`) instead: an async context that would find the request here costs,
+ * on Node 20, a hook on every async resource of the process — the gateway's requests included.
  */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly pino: Pino) {}
@@ -41,8 +42,6 @@ export class NestPinoLogger implements LoggerService {
     const stack = level === 'error' && typeof rest[0] === 'string' ? rest[0] : undefined;
     const fields: Record<string, unknown> = {};
     if (context) fields.context = context;
-    const reqId = requestContext.getStore();
-    if (reqId !== undefined) fields.reqId = reqId;
     if (stack) fields.stack = stack;
     if (message instanceof Error) this.pino[level]({ ...fields, err: message }, message.message);
     else if (typeof message === 'string') this.pino[level](fields, message);
