@@ -252,6 +252,13 @@ describe('registry API', () => {
         '/routes/explain',
       ]),
     );
+    // Every schema a reference names is in the document (a missing one breaks generated clients).
+    const refs = [
+      ...JSON.stringify(spec.body).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g),
+    ];
+    expect(refs.length).toBeGreaterThan(10);
+    for (const [, name] of refs)
+      expect({ name, found: name in spec.body.components.schemas }).toEqual({ name, found: true });
     // The event streams say what they carry.
     const watch = spec.body.paths['/services/{serviceType}/watch'].get;
     expect(Object.keys(watch.responses['200'].content)).toEqual(['text/event-stream']);

@@ -217,6 +217,10 @@ export class CompressionDto {
   @ApiPropertyOptional({
     description: 'Bytes or "1kb"; smaller answers go as they are',
     default: 1024,
+    oneOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', example: '1kb' },
+    ],
   })
   @IsOptional()
   @IsByteSize({ max: 1024 ** 3 })

@@ -1,5 +1,5 @@
 import type { RouteOptionsInput } from '@waypost/client';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -91,6 +91,7 @@ export class RetryDto {
 }
 
 /** The options a route may carry, under the contract's names. */
+@ApiExtraModels(CompressionDto)
 export class RouteOptionsDto implements RouteOptionsInput {
   @ApiPropertyOptional({ description: 'Backend timeout for this route', example: '5s' })
   @IsOptional()
@@ -189,7 +190,13 @@ export class RouteOptionsDto implements RouteOptionsInput {
   @Type(() => RewriteDto)
   rewrite?: RewriteDto;
 
-  @ApiPropertyOptional({ description: 'Largest request body: bytes or "10mb"', example: '10mb' })
+  @ApiPropertyOptional({
+    description: 'Largest request body: bytes or "10mb"',
+    oneOf: [
+      { type: 'integer', minimum: 1 },
+      { type: 'string', example: '10mb' },
+    ],
+  })
   @IsOptional()
   @IsByteSize({ max: 1024 ** 4 })
   max_body_size?: number;
@@ -212,7 +219,7 @@ export class RouteOptionsDto implements RouteOptionsInput {
 
   @ApiPropertyOptional({
     description: 'gzip or brotli by Accept-Encoding: true, or {min_size, types}',
-    oneOf: [{ type: 'boolean' }, { $ref: '#/components/schemas/CompressionDto' }],
+    oneOf: [{ type: 'boolean' }, { $ref: getSchemaPath(CompressionDto) }],
   })
   @IsOptional()
   @Transform(({ value }) =>
