@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { aCompatRoute, aRegistration, aServiceRegistration } from '../factories';
@@ -164,6 +165,23 @@ describe('gateway edge options', () => {
       { headers: bearer(ADMIN_KEY) },
     );
     expect(refused.body).toMatchObject({ edge: { client_allowed: false }, answer: 403 });
+  });
+
+  it('answers an upgrade on a redirect route with the redirect, on the raw socket', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(wp.gateway).port), '127.0.0.1', () =>
+        socket.write(
+          'GET /old/ws HTTP/1.1\r\nHost: edge.example.com\r\nConnection: Upgrade\r\n' +
+            'Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 301 Moved Permanently\r\n/);
+    expect(answer).toContain('location: https://new.example.com/old/ws\r\n');
   });
 
   it('rewrites the path after strip_prefix and keeps the query', async () => {

@@ -217,10 +217,7 @@ export class CompressionDto {
   @ApiPropertyOptional({
     description: 'Bytes or "1kb"; smaller answers go as they are',
     default: 1024,
-    oneOf: [
-      { type: 'integer', minimum: 1 },
-      { type: 'string', example: '1kb' },
-    ],
+    oneOf: byteSizeSchema('1kb'),
   })
   @IsOptional()
   @IsByteSize({ max: 1024 ** 3 })
@@ -236,6 +233,14 @@ export class CompressionDto {
     message: '$property must hold media types such as application/json or text/*',
   })
   types?: string[];
+}
+
+/** The OpenAPI shape of a size IsByteSize takes: whole bytes, or a string with a unit. */
+export function byteSizeSchema(example: string): Array<Record<string, unknown>> {
+  return [
+    { type: 'integer', minimum: 1 },
+    { type: 'string', example },
+  ];
 }
 
 /** Bytes, or a size with a unit (`512kb`, `10mb`, `1gb`), turned into bytes before validation. */

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { HEADER_NAME, IsDuration, IsStringMap, PERMISSION } from '../validation';
 import {
+  byteSizeSchema,
   CompressionDto,
   CorsDto,
   HeaderRulesDto,
@@ -192,10 +193,7 @@ export class RouteOptionsDto implements RouteOptionsInput {
 
   @ApiPropertyOptional({
     description: 'Largest request body: bytes or "10mb"',
-    oneOf: [
-      { type: 'integer', minimum: 1 },
-      { type: 'string', example: '10mb' },
-    ],
+    oneOf: byteSizeSchema('10mb'),
   })
   @IsOptional()
   @IsByteSize({ max: 1024 ** 4 })
