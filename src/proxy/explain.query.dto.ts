@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { HTTP_METHODS } from '../common/route-input/route.dto';
+import { HTTP_METHODS } from '../common/route-input/http-methods';
 import { IsHostname } from '../common/validation';
 
 /** `GET /routes/explain`: the request to explain. */

@@ -6,8 +6,6 @@ import { IsHostPattern, IsRoutePath } from '../validation';
 import { HTTP_METHODS } from './http-methods';
 import { RouteOptionsDto } from './route-options.dto';
 
-export { HTTP_METHODS };
-
 /** Methods are matched case-insensitively, as clients write them both ways. */
 const upperCase = (value: unknown): unknown =>
   typeof value === 'string' ? value.toUpperCase() : value;
