@@ -24,12 +24,19 @@ import type { Logger as Pino } from 'pino';
 import { setupSwagger } from './swagger';
 import { ConsulListener } from './consul/consul.listener';
 import { GatewayServer } from './proxy/gateway.server';
+import { CertificateStore } from './tls/certificate-store';
+import { UpstreamTrust } from './tls/upstream-trust';
 
 export interface WaypostApp {
   readonly admin: NestFastifyApplication;
   readonly settings: Settings;
   /** Binds the listeners (port 0 picks a free one) and answers the ports actually bound. */
-  listen(): Promise<{ adminPort: number; gatewayPort: number; consulPort: number | null }>;
+  listen(): Promise<{
+    adminPort: number;
+    gatewayPort: number;
+    consulPort: number | null;
+    httpRedirectPort: number | null;
+  }>;
   close(): Promise<void>;
 }
 
@@ -41,11 +48,18 @@ export interface CreateAppOptions {
 /** How long requests in flight at shutdown get to finish before their connections are cut. */
 const CLOSE_GRACE_MS = 5_000;
 
-/** Builds the whole process: admin app on Fastify, the gateway listener from the Proxy module. */
+/**
+ * Builds the whole process: admin app on Fastify, the gateway listener from the Proxy module.
+ * Certificate and CA files are read first: a bad one throws a SettingsError before anything starts.
+ */
 export async function createApp(
   settings: Settings,
   options: CreateAppOptions = {},
 ): Promise<WaypostApp> {
+  const tls = {
+    certificates: settings.server.gatewayTls && CertificateStore.open(settings.server.gatewayTls),
+    upstreamTrust: UpstreamTrust.open(settings.proxy.upstreamCaFile),
+  };
   const root =
     options.logger === false
       ? silentLogger()
@@ -70,7 +84,7 @@ export async function createApp(
     return503OnClosing: true,
   });
   const admin = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(settings, root),
+    AppModule.forRoot(settings, root, tls),
     adapter,
     {
       logger: new NestPinoLogger(root),
@@ -89,9 +103,9 @@ export async function createApp(
       await admin.listen(settings.server.adminPort, settings.server.host);
       const adminPort = (admin.getHttpServer().address() as AddressInfo).port;
       new Logger('Waypost').log(`admin listening on ${settings.server.host}:${adminPort}`);
-      const gatewayPort = await admin.get(GatewayServer).listen();
+      const { gatewayPort, httpRedirectPort } = await admin.get(GatewayServer).listen();
       const consulPort = await consul.listen();
-      return { adminPort, gatewayPort, consulPort };
+      return { adminPort, gatewayPort, consulPort, httpRedirectPort };
     },
     async close() {
       // A keep-alive connection whose last response was still being written when the listener

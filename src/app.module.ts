@@ -12,18 +12,20 @@ import { HealthMonitorModule } from './health-monitor/health-monitor.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RegistryModule } from './registry/registry.module';
+import { TlsMaterial, TlsModule } from './tls/tls.module';
 import { WatchModule } from './watch/watch.module';
 
 /** Imports the feature modules, bound to one app's validated settings. */
 @Module({})
 export class AppModule {
-  static forRoot(settings: Settings, logger: Pino): DynamicModule {
+  static forRoot(settings: Settings, logger: Pino, tls: TlsMaterial): DynamicModule {
     return {
       module: AppModule,
       imports: [
         configModuleFor(settings),
         EventEmitterModule.forRoot(),
         LoggingModule.forRoot(logger),
+        TlsModule.forRoot(tls),
         AuthModule,
         RegistryModule,
         HealthMonitorModule,

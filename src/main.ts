@@ -5,17 +5,16 @@ import { loadSettings } from './config/config.loader';
 import { SettingsError } from './config/settings.schema';
 
 async function bootstrap(): Promise<void> {
-  let settings;
+  let waypost;
   try {
-    settings = loadSettings();
+    waypost = await createApp(loadSettings());
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
-    // One line per bad setting, naming it; nothing else starts.
+    // One line per bad setting or file, naming it; nothing else starts.
     for (const problem of error.problems)
       process.stderr.write(`waypost: invalid setting ${problem}\n`);
     process.exit(1);
   }
-  const waypost = await createApp(settings);
   // Our own handler rather than enableShutdownHooks: Nest re-raises the signal after closing, which
   // ends the process "killed by SIGTERM"; a drained shutdown should exit 0.
   const shutdown = (signal: NodeJS.Signals) => {

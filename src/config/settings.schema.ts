@@ -152,6 +152,11 @@ export const SETTINGS = {
   host: setting('HOST', '0.0.0.0', nullableText(255) as Parser<string>),
   adminPort: setting('ADMIN_PORT', 8081, integer(0, 65535)),
   gatewayPort: setting('GATEWAY_PORT', 8080, integer(0, 65535)),
+  gatewayTlsCert: setting<string | null>('GATEWAY_TLS_CERT', null, nullableText(4096)),
+  gatewayTlsKey: setting<string | null>('GATEWAY_TLS_KEY', null, nullableText(4096)),
+  gatewayTlsDir: setting<string | null>('GATEWAY_TLS_DIR', null, nullableText(4096)),
+  httpRedirectPort: setting<number | null>('GATEWAY_HTTP_REDIRECT_PORT', null, optionalPort),
+  upstreamCaFile: setting<string | null>('UPSTREAM_CA_FILE', null, nullableText(4096)),
   logLevel: setting<LogLevel>(
     'LOG_LEVEL',
     'info',
@@ -271,6 +276,8 @@ export function parseSettings(sources: SettingsSources): Settings {
   ) {
     problems.push('CONSUL_PORT: must differ from ADMIN_PORT and GATEWAY_PORT');
   }
+  const tlsPairProblem = gatewayTlsProblem(values);
+  if (problems.length === 0 && tlsPairProblem !== null) problems.push(tlsPairProblem);
   if (
     problems.length === 0 &&
     values.registrationKey !== null &&
@@ -307,6 +314,11 @@ export function parseSettings(sources: SettingsSources): Settings {
       nodeTtlMs: v.nodeTtl,
       consulPort: v.consulPort,
       consulDatacenter: v.consulDatacenter,
+      gatewayTls:
+        v.gatewayTlsCert === null && v.gatewayTlsDir === null
+          ? null
+          : { certFile: v.gatewayTlsCert, keyFile: v.gatewayTlsKey, dir: v.gatewayTlsDir },
+      httpRedirectPort: v.httpRedirectPort,
     },
     auth: {
       registrationKey: v.registrationKey,
@@ -339,9 +351,28 @@ export function parseSettings(sources: SettingsSources): Settings {
     },
     proxy: {
       timeoutMs: v.proxyTimeout,
+      upstreamCaFile: v.upstreamCaFile,
       routes: sections.routes as Settings['proxy']['routes'],
       apiKeys: sections.apiKeys as Settings['proxy']['apiKeys'],
       servicePermissions: sections.services as Settings['proxy']['servicePermissions'],
     },
   };
+}
+
+/** TLS needs a whole pair (or a folder of pairs); the redirect listener needs TLS and a port of its own. */
+function gatewayTlsProblem(values: Record<string, unknown>): string | null {
+  const cert = values.gatewayTlsCert !== null;
+  const key = values.gatewayTlsKey !== null;
+  if (cert !== key)
+    return cert
+      ? 'GATEWAY_TLS_KEY: must be set with GATEWAY_TLS_CERT'
+      : 'GATEWAY_TLS_CERT: must be set with GATEWAY_TLS_KEY';
+  const redirect = values.httpRedirectPort as number | null;
+  if (redirect === null) return null;
+  if (!cert && values.gatewayTlsDir === null)
+    return 'GATEWAY_HTTP_REDIRECT_PORT: needs GATEWAY_TLS_CERT and GATEWAY_TLS_KEY, or GATEWAY_TLS_DIR';
+  const taken = [values.adminPort, values.gatewayPort, values.consulPort];
+  if (redirect !== 0 && taken.includes(redirect))
+    return 'GATEWAY_HTTP_REDIRECT_PORT: must differ from ADMIN_PORT, GATEWAY_PORT and CONSUL_PORT';
+  return null;
 }

@@ -27,6 +27,17 @@ export interface ServerSettings {
   consulPort: number | null;
   /** The datacenter the Consul-compatible API reports. */
   consulDatacenter: string;
+  /** The gateway port speaks TLS (HTTP/2 and HTTP/1.1) with these certificates; null: plain HTTP. */
+  gatewayTls: GatewayTlsSettings | null;
+  /** A plain-HTTP listener answering 308 to https; null: none. Only with gatewayTls. */
+  httpRedirectPort: number | null;
+}
+
+/** Where the gateway's certificates are: a default pair, a folder of pairs chosen by SNI, or both. */
+export interface GatewayTlsSettings {
+  certFile: string | null;
+  keyFile: string | null;
+  dir: string | null;
 }
 
 export interface AuthSettings {
@@ -76,6 +87,8 @@ export interface ApiKeySpec {
 export interface ProxySettings {
   /** Backend timeout of a route that sets none. */
   timeoutMs: number;
+  /** Extra CA certificates (PEM) trusted for https backends and health checks; null: the system's. */
+  upstreamCaFile: string | null;
   /** Static routes from the config file: they can never be shadowed by registered ones. */
   routes: RouteSpec[];
   apiKeys: ApiKeySpec[];

@@ -18,6 +18,7 @@ import { RegistryService } from '../registry/registry.service';
 import { hasProbes, isChecked, planAfterChange, probeInterval, ttlDue } from './check-plan';
 import { nextDue, phaseOf } from './check-schedule';
 import { DueQueue } from './due-queue';
+import { UpstreamTrust } from '../tls/upstream-trust';
 import { HttpProbe } from './probes/http.probe';
 import { tcpProbe } from './probes/tcp.probe';
 
@@ -56,8 +57,9 @@ export class CheckScheduler implements OnApplicationBootstrap, OnApplicationShut
     private readonly scheduler: SchedulerRegistry,
     @Inject(healthConfig.KEY) private readonly settings: ConfigType<typeof healthConfig>,
     @Inject(CHECK_OWNERSHIP) private readonly ownership: CheckOwnership,
+    trust: UpstreamTrust,
   ) {
-    this.http = new HttpProbe(Math.min(settings.intervalMs * 2, 60_000));
+    this.http = new HttpProbe(Math.min(settings.intervalMs * 2, 60_000), trust);
   }
 
   /** After a restart every instance keeps its status and is checked again at once. */

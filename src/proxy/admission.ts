@@ -12,7 +12,7 @@ import {
   RouteEdge,
 } from './edge/route-edge';
 import { upstreamHeaders } from './forward-headers';
-import { gatewayPath, hostOf, PathRejection } from './request-target';
+import { authorityOf, gatewayPath, hostOf, PathRejection } from './request-target';
 import type { RouteMeter } from './route-meter';
 import type { RouteMatch } from './route-table';
 import type { RouteRuntime } from './route-runtime';
@@ -62,6 +62,8 @@ export interface Admission {
 export interface AdmissionRules {
   match(host: string, path: string, method: string): RouteMatch<RouteRuntime> | null;
   apiKeys: ApiKeys;
+  /** https when the gateway port speaks TLS: what backends get in X-Forwarded-Proto. */
+  proto: 'http' | 'https';
 }
 
 export function admit(
@@ -144,7 +146,8 @@ export function admit(
   if (edge?.rewrite) path = rewritePath(edge.rewrite, path);
   const headers = upstreamHeaders(req.headers, {
     clientIp,
-    host: req.headers.host ?? host,
+    host: authorityOf(req) ?? host,
+    proto: rules.proto,
     requestId,
     apiKeyName: permission.keyName,
   });

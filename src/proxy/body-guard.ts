@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 
 const BODY_IDLE_MS = 10_000;
 
@@ -7,10 +8,22 @@ function stopBodyTimer(this: IncomingMessage): void {
   if (this.socket?.timeout === BODY_IDLE_MS) this.socket.setTimeout(0);
 }
 
-/** True when the request carries a body (a non-zero Content-Length, or chunked). */
+/** The body is in (HTTP/2): the stream's timer goes. */
+function stopStreamTimer(this: Http2ServerRequest): void {
+  this.stream.setTimeout(0);
+}
+
+/**
+ * True when the request carries a body: a non-zero Content-Length, chunked, or (HTTP/2, where
+ * neither is needed) a HEADERS frame that did not end the stream.
+ */
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
-  return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
+  if (length !== undefined) return length !== '0';
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  return (
+    req.httpVersionMajor === 2 && !(req as unknown as Http2ServerRequest).stream.endAfterHeaders
+  );
 }
 
 /**
@@ -19,6 +32,14 @@ export function hasBody(req: IncomingMessage): boolean {
  * is the route timeout's business.
  */
 export function guardBody(req: IncomingMessage): void {
+  // An HTTP/2 connection carries other streams: the timer is this stream's, and a stream that
+  // times out with nobody listening is reset, not the connection.
+  if (req.httpVersionMajor === 2) {
+    const h2 = req as unknown as Http2ServerRequest;
+    h2.stream.setTimeout(BODY_IDLE_MS);
+    h2.on('end', stopStreamTimer);
+    return;
+  }
   // No callback: node:http's own 'timeout' handler destroys a socket nobody else handles, and a
   // callback would add one more listener to a kept-alive socket with every request.
   req.socket.setTimeout(BODY_IDLE_MS);

@@ -4,6 +4,7 @@ import { gatewayPath, PathRejection } from './request-target';
 const context = {
   clientIp: '10.0.0.9',
   host: 'api.example.com',
+  proto: 'http' as const,
   requestId: 'rid-1',
   apiKeyName: null,
 };
@@ -40,6 +41,22 @@ describe('forward headers', () => {
     expect(headers.te).toBeUndefined();
     expect(headers['x-kept']).toBe('b');
     expect(headers['x-api-key-name']).toBe('reader');
+  });
+
+  it('passes no HTTP/2 pseudo-header on, and says https when the client came over TLS', () => {
+    const headers = upstreamHeaders(
+      {
+        ':method': 'GET',
+        ':path': '/x',
+        ':scheme': 'https',
+        ':authority': 'api.example.com',
+        accept: '*/*',
+      },
+      { ...context, proto: 'https' },
+    );
+    expect(Object.keys(headers).filter((name) => name.startsWith(':'))).toEqual([]);
+    expect(headers['x-forwarded-proto']).toBe('https');
+    expect(headers.accept).toBe('*/*');
   });
 
   it('never lets Connection remove the gateway X-Forwarded-For', () => {

@@ -2,8 +2,21 @@ import { IncomingHttpHeaders } from 'node:http';
 import { util } from 'undici';
 import { HOP_BY_HOP_HEADERS } from '../model/edge-rules';
 
-/** Hop-by-hop headers and those a proxy must set itself. */
-const HOP_BY_HOP = new Set<string>([...HOP_BY_HOP_HEADERS, 'host', 'x-api-key-name', 'expect']);
+/**
+ * Hop-by-hop headers, those a proxy must set itself, and HTTP/2's pseudo-headers (in a set of
+ * their own they would cost every HTTP/1.1 request a second lookup).
+ */
+const HOP_BY_HOP = new Set<string>([
+  ...HOP_BY_HOP_HEADERS,
+  'host',
+  'x-api-key-name',
+  'expect',
+  ':method',
+  ':path',
+  ':scheme',
+  ':authority',
+  ':protocol',
+]);
 
 /** Response headers a proxy must not pass on (RFC 9110 §7.6.1). */
 const HOP_BY_HOP_RESPONSE = new Set([
@@ -33,6 +46,8 @@ function connectionListed(value: string | string[] | undefined): ReadonlySet<str
 export interface ForwardContext {
   clientIp: string;
   host: string;
+  /** How the client reached the gateway: X-Forwarded-Proto. */
+  proto: 'http' | 'https';
   requestId: string;
   apiKeyName: string | null;
 }
@@ -63,7 +78,7 @@ export function upstreamHeaders(
   const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor;
   result['x-forwarded-for'] = prior ? `${prior}, ${context.clientIp}` : context.clientIp;
   result['x-forwarded-host'] = context.host;
-  result['x-forwarded-proto'] = 'http';
+  result['x-forwarded-proto'] = context.proto;
   result['x-request-id'] = context.requestId;
   if (context.apiKeyName !== null) result['x-api-key-name'] = context.apiKeyName;
   return result;

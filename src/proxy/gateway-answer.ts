@@ -50,11 +50,14 @@ export function writeGatewayError(
     res.destroy();
     return null;
   }
+  const head: Record<string, string | number> = { ...headers };
+  // HTTP/2 has no Connection header (Node refuses to send one): the stream ends, the connection stays.
+  if (req.httpVersionMajor === 2) delete head.connection;
   res.writeHead(
     error.statusCode,
     withGatewayHeaders(
       {
-        ...headers,
+        ...head,
         'content-type': 'application/json; charset=utf-8',
         'content-length': Buffer.byteLength(body),
       },
@@ -72,7 +75,9 @@ export function writeGatewayReply(
   headers: Record<string, string>,
 ): void {
   exchange.req.resume();
-  exchange.res.writeHead(status, withGatewayHeaders({ ...headers, 'content-length': 0 }, exchange));
+  // A 204 carries no Content-Length at all (RFC 9110 §8.6).
+  const head = status === 204 ? { ...headers } : { ...headers, 'content-length': '0' };
+  exchange.res.writeHead(status, withGatewayHeaders(head, exchange));
   exchange.res.end();
 }
 

@@ -8,6 +8,11 @@ const HOST = /^[a-z0-9.-]{1,253}$/;
 
 /** The request's host, lower-case and without port; null when missing, repeated or malformed. */
 export function hostOf(req: IncomingMessage): string | null {
+  // HTTP/2 names the host in :authority (one, by construction), or in Host when a client omits it.
+  if (req.httpVersionMajor === 2) {
+    const authority = authorityOf(req);
+    return typeof authority === 'string' ? normalizedHost(authority) : null;
+  }
   const raw = req.headers.host;
   if (typeof raw !== 'string') return null;
   // Node keeps the first of several Host headers; two Hosts are ambiguous, so none is trusted.
@@ -21,6 +26,11 @@ export function hostOf(req: IncomingMessage): string | null {
   }
   if (hosts !== 1) return null;
   return normalizedHost(raw);
+}
+
+/** The host as the client wrote it, port and all: Host, or HTTP/2's :authority. */
+export function authorityOf(req: IncomingMessage): string | undefined {
+  return req.headers.host ?? (req.headers[':authority'] as string | undefined);
 }
 
 /** A lower-case host without port: a bracketed IPv6 literal or a name of letters, digits, dots and dashes. */

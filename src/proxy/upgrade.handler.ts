@@ -10,6 +10,7 @@ import { refuseUpgrade, replyOnSocket } from './gateway-answer';
 import { GatewayRules } from './gateway-rules';
 import { InFlight } from './in-flight';
 import { unmapIpv4 } from './request-target';
+import { UpstreamTrust } from '../tls/upstream-trust';
 import { RoutingService } from './routing.service';
 import { tunnelUpgrade } from './websocket-tunnel';
 
@@ -21,6 +22,7 @@ export class UpgradeHandler {
     private readonly rules: GatewayRules,
     private readonly inFlight: InFlight,
     private readonly events: EventEmitter2,
+    private readonly trust: UpstreamTrust,
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -40,12 +42,13 @@ export class UpgradeHandler {
     });
     if (!upstream)
       return refuseUpgrade(socket, 'SERVICE_UNAVAILABLE', 'no healthy instance for this route');
-    tunnelUpgrade(req, socket, head, upstream, upstreamPath, headers, () => {
+    const failed = () => {
       if (runtime.fixedBackend) return;
       this.events.emit(GATEWAY_EVENTS.upstreamFailed, {
         instanceId: upstream.id,
         error: 'upgrade failed',
       } satisfies UpstreamFailedEvent);
-    });
+    };
+    tunnelUpgrade(req, socket, head, upstream, upstreamPath, headers, failed, this.trust.ca);
   }
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -72,8 +72,9 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
     // turn of the event loop goes out with the head in one write, not a write per read (+10% on
     // 16 KiB answers in `npm run bench`). Small answers skip it: node:http batches a single turn's
     // writes already, and the extra callback cost them 5%.
+    // HTTP/2 streams share their connection's socket, and nghttp2 batches frames itself.
     const length = headers['content-length'];
-    const socket = res.socket;
+    const socket = res instanceof ServerResponse ? res.socket : null;
     if (
       socket !== null &&
       !socket.writableCorked &&

@@ -1,4 +1,5 @@
 import { IncomingMessage, request } from 'node:http';
+import { request as requestTls } from 'node:https';
 import { Duplex } from 'node:stream';
 import { Upstream } from './balancers';
 
@@ -15,11 +16,14 @@ export function tunnelUpgrade(
   path: string,
   headers: Record<string, string | string[]>,
   onFailure: () => void,
+  ca: string[] | undefined,
 ): void {
   const url = new URL(upstream.origin);
-  const outgoing = request({
+  const secure = url.protocol === 'https:';
+  const outgoing = (secure ? requestTls : request)({
     host: url.hostname,
-    port: url.port || 80,
+    port: url.port || (secure ? 443 : 80),
+    ...(secure && ca !== undefined && { ca }),
     method: 'GET',
     path: upstream.basePath + path,
     headers: {

@@ -35,6 +35,7 @@ export function rulesFor(routes: RouteRecord[], apiKeys: ApiKeySpec[] = []): Adm
   return {
     match: (host: string, path: string, method: string) => table.match(host, path, method),
     apiKeys: new ApiKeys(apiKeys),
+    proto: 'http',
   };
 }
 

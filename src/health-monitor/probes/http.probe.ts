@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { UpstreamTrust } from '../../tls/upstream-trust';
 import { CheckOutcome } from '../../model/health';
 import { describeFailure, outcome } from './probe-result';
 
@@ -12,11 +13,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 export class HttpProbe {
   private readonly agent: Agent;
 
-  constructor(keepAliveMs: number) {
+  constructor(keepAliveMs: number, trust: UpstreamTrust = UpstreamTrust.DEFAULT) {
     this.agent = new Agent({
       keepAliveTimeout: keepAliveMs,
       keepAliveMaxTimeout: keepAliveMs,
-      connect: { timeout: 30_000 },
+      connect: { timeout: 30_000, ...trust.connectOptions },
     });
   }
 

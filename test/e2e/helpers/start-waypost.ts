@@ -14,6 +14,8 @@ export interface RunningWaypost {
   gateway: string;
   /** The CONSUL_PORT listener, when the suite asked for one. */
   consul: string | null;
+  /** The GATEWAY_HTTP_REDIRECT_PORT listener, when the suite asked for one. */
+  httpRedirect: string | null;
   dataDir: string;
   /** Closes the app; the data dir stays until `cleanup`. */
   close(): Promise<void>;
@@ -65,7 +67,8 @@ export async function startWaypost(
     file,
   });
   const app = await createApp(settings, { logger: false });
-  const { adminPort, gatewayPort, consulPort } = await app.listen();
+  const { adminPort, gatewayPort, consulPort, httpRedirectPort } = await app.listen();
+  const scheme = settings.server.gatewayTls === null ? 'http' : 'https';
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -75,8 +78,9 @@ export async function startWaypost(
   return {
     app,
     admin: `http://127.0.0.1:${adminPort}`,
-    gateway: `http://127.0.0.1:${gatewayPort}`,
+    gateway: `${scheme}://127.0.0.1:${gatewayPort}`,
     consul: consulPort === null ? null : `http://127.0.0.1:${consulPort}`,
+    httpRedirect: httpRedirectPort === null ? null : `http://127.0.0.1:${httpRedirectPort}`,
     dataDir,
     close,
     async cleanup() {
