@@ -2,16 +2,26 @@
 // backend on core 1 with wrk; each proxy runs pinned to core 0: nginx as reverse proxy,
 // @fastify/http-proxy, fast-gateway, http-proxy-middleware, the shared node:http + undici yardstick
 // (../shared/bench/node-undici-ceiling.js, the ceiling for one Node process) and
-// Waypost, plus wrk straight at the backend. Scenarios: small GET, 1 KiB POST, 16 KiB response.
+// Waypost, plus wrk straight at the backend. Scenarios: small GET, 1 KiB POST, 16 KiB response,
+// and HTTPS small GET (wrk over TLS 1.3, keep-alive) against nginx and Waypost with one certificate.
 // Three rounds; medians; a round whose direct-to-backend figure is > 25% below the best one seen
 // (the machine was busy) is measured again. Also: route lookup at 10,000 routes against 10.
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
 import { spawnPinned, startCeiling } from './lib/process.mjs';
-import { CONNECTIONS, freePort, hasWrk, median, wrk as wrkFor, waitForPort } from './lib/wrk.mjs';
+import {
+  CONNECTIONS,
+  freePort,
+  hasWrk,
+  median,
+  SCENARIO_NAMES,
+  wrk as wrkFor,
+  waitForPort,
+} from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -28,7 +38,33 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'waypost-gw-bench-'));
   // nginx workers run as an unprivileged user: they must be able to read the 16 KiB file.
   chmodSync(dir, 0o755);
-  const ports = { backendPort: await freePort(), proxyPort: await freePort() };
+  // One self-signed P-256 certificate for both TLS listeners: the same handshake cost on each side.
+  const tls = { port: await freePort(), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      tls.key,
+      '-out',
+      tls.cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  chmodSync(tls.key, 0o644); // nginx's workers read it as an unprivileged user
+  const ports = { backendPort: await freePort(), proxyPort: await freePort(), tls };
   const backend = startNginx(join(dir, 'backend'), 'backend', ports, 1);
   const nginxProxy = startNginx(join(dir, 'proxy'), 'proxy', ports, 0);
   const upstream = `http://127.0.0.1:${ports.backendPort}`;
@@ -38,9 +74,21 @@ async function main() {
     hpm: await freePort(),
     undici: await freePort(),
     waypost: await freePort(),
+    waypostTls: await freePort(),
   };
   const configFile = join(dir, 'waypost.yaml');
   writeFileSync(configFile, `routes:\n  - path: /\n    backend: ${upstream}\n`);
+  const waypost = (port, env = {}) =>
+    spawnPinned(0, join(root, 'dist/main.js'), [], {
+      CONFIG_FILE: configFile,
+      STORE: 'memory',
+      DATA_DIR: join(dir, `data-${port}`),
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: String(port),
+      ADMIN_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
   const children = [
     backend,
     nginxProxy,
@@ -57,18 +105,11 @@ async function main() {
       upstream,
     ]),
     startCeiling(0, peerPorts.undici, upstream, root),
-    spawnPinned(0, join(root, 'dist/main.js'), [], {
-      CONFIG_FILE: configFile,
-      STORE: 'memory',
-      DATA_DIR: join(dir, 'data'),
-      HOST: '127.0.0.1',
-      GATEWAY_PORT: String(peerPorts.waypost),
-      ADMIN_PORT: '0',
-      LOG_LEVEL: 'warn',
-    }),
+    waypost(peerPorts.waypost),
+    waypost(peerPorts.waypostTls, { GATEWAY_TLS_CERT: tls.cert, GATEWAY_TLS_KEY: tls.key }),
   ];
   try {
-    for (const port of [ports.backendPort, ports.proxyPort, ...Object.values(peerPorts)])
+    for (const port of [ports.backendPort, ports.proxyPort, tls.port, ...Object.values(peerPorts)])
       await waitForPort(port);
     const targets = {
       'direct (no proxy)': `http://127.0.0.1:${ports.backendPort}`,
@@ -79,9 +120,14 @@ async function main() {
       'node:http + undici': `http://127.0.0.1:${peerPorts.undici}`,
       waypost: `http://127.0.0.1:${peerPorts.waypost}`,
     };
-    const scenarios = ['small', 'post', '16k'];
-    for (const [name, url] of Object.entries(targets))
-      for (const s of scenarios) await wrk(url, s, dir); // warm-up (JIT, pools)
+    const tlsTargets = {
+      'nginx proxy': `https://127.0.0.1:${tls.port}`,
+      waypost: `https://127.0.0.1:${peerPorts.waypostTls}`,
+    };
+    const scenarios = ['small', 'post', '16k', 'tls'];
+    const targetsOf = (scenario) => (scenario === 'tls' ? tlsTargets : targets);
+    for (const s of scenarios)
+      for (const url of Object.values(targetsOf(s))) await wrk(url, s, dir); // warm-up (JIT, pools)
     // A round is kept when the backend, measured straight before it, was within 25% of the best
     // figure seen: a slower backend means the machine was busy with other work. A round measured
     // before the best figure showed up can turn out busy too, so rounds are judged at the end.
@@ -99,7 +145,7 @@ async function main() {
       }
       const round = { direct, results: {} };
       for (const scenario of scenarios) {
-        for (const [name, url] of Object.entries(targets)) {
+        for (const [name, url] of Object.entries(targetsOf(scenario))) {
           (round.results[scenario] ??= {})[name] = await wrk(url, scenario, dir);
         }
       }
@@ -109,15 +155,13 @@ async function main() {
     const results = {};
     for (const round of kept)
       for (const scenario of scenarios)
-        for (const name of Object.keys(targets))
+        for (const name of Object.keys(targetsOf(scenario)))
           ((results[scenario] ??= {})[name] ??= []).push(round.results[scenario][name]);
     const lines = [
       `gateway benchmark: wrk -c${CONNECTIONS} ${SECONDS}s per run, ${kept.length} alternating rounds kept of ${rounds.length} (medians), proxies on core 0, nginx backend + wrk on core 1`,
     ];
     for (const scenario of scenarios) {
-      lines.push(
-        `\n${scenario === 'small' ? 'small GET' : scenario === 'post' ? '1 KiB POST' : '16 KiB response'}`,
-      );
+      lines.push(`\n${SCENARIO_NAMES[scenario]}`);
       const med = {};
       for (const [name, runs] of Object.entries(results[scenario])) {
         med[name] = {
@@ -129,6 +173,26 @@ async function main() {
         lines.push(
           `  ${name.padEnd(22)} ${med[name].rps.toFixed(0).padStart(7)} req/s  p50 ${med[name].p50.toFixed(2)} ms  p99 ${med[name].p99.toFixed(2)} ms${med[name].non2xx ? `  (${med[name].non2xx} non-2xx!)` : ''}`,
         );
+      }
+      if (scenario === 'tls') {
+        // Medians of same-round ratios: each pair was measured minutes apart at most.
+        const ratio = (a, b) => median(kept.map((round) => a(round).rps / b(round).rps));
+        const vsNginx = ratio(
+          (r) => r.results.tls.waypost,
+          (r) => r.results.tls['nginx proxy'],
+        );
+        const vsPlain = ratio(
+          (r) => r.results.tls.waypost,
+          (r) => r.results.small.waypost,
+        );
+        const nginxCost = ratio(
+          (r) => r.results.tls['nginx proxy'],
+          (r) => r.results.small['nginx proxy'],
+        );
+        lines.push(
+          `  waypost / nginx over TLS: ${vsNginx.toFixed(2)}x (same-round medians); TLS / plain small GET: waypost ${vsPlain.toFixed(2)}x, nginx ${nginxCost.toFixed(2)}x`,
+        );
+        continue;
       }
       const nodePeers = ['@fastify/http-proxy', 'fast-gateway', 'http-proxy-middleware'];
       const fastest = nodePeers.reduce((a, b) => (med[a].rps >= med[b].rps ? a : b));

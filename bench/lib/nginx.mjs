@@ -7,8 +7,11 @@ export const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(
   (p) => spawnSync('test', ['-x', p]).status === 0,
 );
 
-/** role 'backend': answers /small, /post, /16k; role 'proxy': reverse proxy to the backend. */
-export function nginxConfig(dir, role, { backendPort, proxyPort }) {
+/**
+ * role 'backend': answers /small, /post, /16k; role 'proxy': reverse proxy to the backend, and with
+ * `tls` ({port, cert, key}) the same over HTTPS, as the TLS scenario's peer.
+ */
+export function nginxConfig(dir, role, { backendPort, proxyPort, tls }) {
   mkdirSync(join(dir, 'logs'), { recursive: true });
   mkdirSync(join(dir, 'www'), { recursive: true });
   writeFileSync(join(dir, 'www', '16k'), 'x'.repeat(16 * 1024));
@@ -34,6 +37,16 @@ http {
       : `server {
     listen 127.0.0.1:${proxyPort};
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }${
+    tls
+      ? `
+  server {
+    listen 127.0.0.1:${tls.port} ssl;
+    ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key};
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:1m;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }`
+      : ''
   }`
   }
 }`;

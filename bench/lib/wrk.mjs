@@ -5,7 +5,12 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const CONNECTIONS = 64;
-export const SCENARIO_NAMES = { small: 'small GET', post: '1 KiB POST', '16k': '16 KiB response' };
+export const SCENARIO_NAMES = {
+  small: 'small GET',
+  post: '1 KiB POST',
+  '16k': '16 KiB response',
+  tls: 'HTTPS small GET (TLS 1.3, keep-alive)',
+};
 
 export const hasWrk = () => spawnSync('which', ['wrk']).status === 0;
 
@@ -47,7 +52,7 @@ export async function wrk(url, scenario, dir, seconds) {
     );
     args.push('-s', script);
   }
-  const path = scenario === 'small' ? '/small' : scenario === 'post' ? '/post' : '/16k';
+  const path = scenario === 'post' ? '/post' : scenario === '16k' ? '/16k' : '/small';
   const child = spawn('taskset', ['-c', '1', 'wrk', ...args, url + path], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
