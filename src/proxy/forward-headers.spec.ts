@@ -1,5 +1,6 @@
 import { requestIdOf, responseHeaders, upstreamHeaders } from './forward-headers';
-import { gatewayPath, PathRejection } from './request-target';
+import type { IncomingMessage } from 'node:http';
+import { authorityOf, gatewayPath, hostOf, PathRejection } from './request-target';
 
 const context = {
   clientIp: '10.0.0.9',
@@ -136,5 +137,24 @@ describe('responseHeaders', () => {
     expect(responseHeaders([Buffer.from('x-name'), Buffer.from([0xe9])])).toEqual({
       'x-name': 'é',
     });
+  });
+});
+
+describe('hostOf on HTTP/2', () => {
+  const h2 = (headers: Record<string, string>) =>
+    ({ httpVersionMajor: 2, headers, rawHeaders: [] }) as unknown as IncomingMessage;
+
+  it('takes :authority, or Host when a client sends no :authority', () => {
+    expect(hostOf(h2({ ':authority': 'API.example.com:8443' }))).toBe('api.example.com');
+    expect(hostOf(h2({ host: 'b.example.com' }))).toBe('b.example.com');
+    expect(authorityOf(h2({ ':authority': 'a.example.com:8443' }))).toBe('a.example.com:8443');
+  });
+
+  it('refuses a request whose Host names another host than its :authority', () => {
+    expect(hostOf(h2({ ':authority': 'a.example.com', host: 'evil.example.com' }))).toBeNull();
+    expect(hostOf(h2({ ':authority': 'a.example.com:443', host: 'a.example.com' }))).toBe(
+      'a.example.com',
+    );
+    expect(hostOf(h2({}))).toBeNull();
   });
 });

@@ -8,10 +8,15 @@ const HOST = /^[a-z0-9.-]{1,253}$/;
 
 /** The request's host, lower-case and without port; null when missing, repeated or malformed. */
 export function hostOf(req: IncomingMessage): string | null {
-  // HTTP/2 names the host in :authority (one, by construction), or in Host when a client omits it.
+  // HTTP/2 names the host in :authority (one, by construction), or in Host when a client omits
+  // it; one that names two different hosts is malformed (RFC 9113 §8.3.1), as two Hosts are.
   if (req.httpVersionMajor === 2) {
-    const authority = authorityOf(req);
-    return typeof authority === 'string' ? normalizedHost(authority) : null;
+    const authority = req.headers[':authority'];
+    const host = req.headers.host;
+    if (typeof authority !== 'string')
+      return typeof host === 'string' ? normalizedHost(host) : null;
+    const named = normalizedHost(authority);
+    return host === undefined || normalizedHost(String(host)) === named ? named : null;
   }
   const raw = req.headers.host;
   if (typeof raw !== 'string') return null;
@@ -30,7 +35,9 @@ export function hostOf(req: IncomingMessage): string | null {
 
 /** The host as the client wrote it, port and all: Host, or HTTP/2's :authority. */
 export function authorityOf(req: IncomingMessage): string | undefined {
-  return req.headers.host ?? (req.headers[':authority'] as string | undefined);
+  if (req.httpVersionMajor === 2)
+    return (req.headers[':authority'] as string | undefined) ?? req.headers.host;
+  return req.headers.host;
 }
 
 /** A lower-case host without port: a bracketed IPv6 literal or a name of letters, digits, dots and dashes. */

@@ -20,6 +20,10 @@ interface PairFiles {
   keyPath: string;
   /** How the pair is named in a log or error line: the setting, or the file in the folder. */
   label: string;
+  /** The same for its key file alone: GATEWAY_TLS_KEY for the pair the settings name. */
+  keyLabel: string;
+  /** Named by GATEWAY_TLS_CERT/KEY, not found in the folder. */
+  explicit: boolean;
 }
 
 interface LoadedPair {
@@ -66,6 +70,8 @@ function pairsIn(
       certPath: settings.certFile,
       keyPath: settings.keyFile,
       label: 'GATEWAY_TLS_CERT',
+      keyLabel: 'GATEWAY_TLS_KEY',
+      explicit: true,
     });
   const dir = settings.dir;
   if (dir === null) return { pairs, problems };
@@ -87,7 +93,15 @@ function pairsIn(
     }
     if (host === '' && pairs.some((pair) => pair.host === ''))
       problems.push(`${label}: GATEWAY_TLS_CERT names the default pair already`);
-    else pairs.push({ host, certPath: join(dir, file), keyPath: join(dir, `${base}.key`), label });
+    else
+      pairs.push({
+        host,
+        certPath: join(dir, file),
+        keyPath: join(dir, `${base}.key`),
+        label,
+        keyLabel: `GATEWAY_TLS_DIR ${base}.key`,
+        explicit: false,
+      });
   }
   return { pairs, problems };
 }
@@ -140,26 +154,23 @@ export class CertificateStore {
       }
     }
     const { pairs, problems } = pairsIn(settings, listing);
-    for (const files of pairs) {
+    const read = (path: string, label: string) => {
       try {
-        const read = (path: string, setting: string) => {
-          try {
-            return { bytes: readFileSync(path), stats: statSync(path) };
-          } catch (error) {
-            throw new Error(`${setting}cannot read ${path} (${errorCode(error)})`);
-          }
-        };
-        const keySetting =
-          files.host === '' && files.label === 'GATEWAY_TLS_CERT' ? 'GATEWAY_TLS_KEY: ' : '';
-        const cert = read(files.certPath, '');
-        const key = read(files.keyPath, keySetting);
-        const pair = loadPair(files, signatureOf(cert.stats, key.stats), cert.bytes, key.bytes);
-        store.loaded.set(files.host, pair);
+        return { bytes: readFileSync(path), stats: statSync(path) };
       } catch (error) {
-        const message = (error as Error).message;
-        problems.push(
-          message.startsWith('GATEWAY_TLS_KEY: ') ? message : `${files.label}: ${message}`,
-        );
+        problems.push(`${label}: cannot read ${path} (${errorCode(error)})`);
+        return null;
+      }
+    };
+    for (const files of pairs) {
+      const cert = read(files.certPath, files.label);
+      const key = read(files.keyPath, files.keyLabel);
+      if (cert === null || key === null) continue;
+      try {
+        const signature = signatureOf(cert.stats, key.stats);
+        store.loaded.set(files.host, loadPair(files, signature, cert.bytes, key.bytes));
+      } catch (error) {
+        problems.push(`${files.label}: ${(error as Error).message}`);
       }
     }
     if (problems.length === 0 && store.loaded.size === 0)
@@ -242,7 +253,7 @@ export class CertificateStore {
     for (const [host, pair] of this.loaded) {
       if (next.has(host)) continue;
       // A pair named by the settings stays while its files are missing; one gone from the folder goes.
-      if (pair.files.label === 'GATEWAY_TLS_CERT') next.set(host, pair);
+      if (pair.files.explicit) next.set(host, pair);
       else this.log?.log(`certificate ${pair.files.label} removed: ${host} gets the default pair`);
     }
     const defaultBefore = this.loaded.get('');
