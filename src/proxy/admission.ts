@@ -30,6 +30,8 @@ export class Refusal {
     readonly headers?: Record<string, string>,
     /** The matched route's meter, so its refusals count in its series; null: no route matched. */
     readonly meter: RouteMeter | null = null,
+    /** A CORS route's headers for this origin: a browser may read the refusal (a 429, a 401). */
+    readonly edge: ResponseEdge | null = null,
   ) {}
 }
 
@@ -90,12 +92,7 @@ export function admit(
   const edge = runtime.edge;
   if (edge !== null) {
     if (!clientAllowed(edge, clientIp))
-      return new Refusal(
-        'FORBIDDEN',
-        'this route is not open to your address',
-        undefined,
-        runtime.meter,
-      );
+      return refused(runtime, req, 'FORBIDDEN', 'this route is not open to your address');
     if (asked !== null && edge.cors !== null) {
       const requested = req.headers['access-control-request-headers'];
       return new Reply(
@@ -115,31 +112,24 @@ export function admit(
   const permission = rules.apiKeys.check(route.permission, req.headers['x-api-key']);
   if (!permission.allowed) {
     return permission.status === 401
-      ? new Refusal('UNAUTHORIZED', NEEDS_KEY_MESSAGE, undefined, runtime.meter)
-      : new Refusal(
-          'FORBIDDEN',
-          `this API key lacks the permission ${route.permission}`,
-          undefined,
-          runtime.meter,
-        );
+      ? refused(runtime, req, 'UNAUTHORIZED', NEEDS_KEY_MESSAGE)
+      : refused(runtime, req, 'FORBIDDEN', `this API key lacks the permission ${route.permission}`);
   }
   if (runtime.limiter) {
     const decision = runtime.limiter.take(runtime.perIp ? clientIp : '*', Date.now());
     if (!decision.allowed) {
-      return new Refusal(
-        'RATE_LIMITED',
-        'rate limit of this route exceeded',
-        { 'retry-after': String(decision.retryAfterSec) },
-        runtime.meter,
-      );
+      return refused(runtime, req, 'RATE_LIMITED', 'rate limit of this route exceeded', {
+        'retry-after': String(decision.retryAfterSec),
+      });
     }
   }
   if (edge !== null && edge.maxBodySize !== null && declaresMoreThan(req, edge.maxBodySize)) {
-    return new Refusal(
+    return refused(
+      runtime,
+      req,
       'PAYLOAD_TOO_LARGE',
       `the request body is larger than this route's max_body_size of ${edge.maxBodySize} bytes`,
       { connection: 'close' },
-      runtime.meter,
     );
   }
   let path = route.options.strip_prefix ? stripPrefix(target.path, match.prefixDepth) : target.path;
@@ -203,6 +193,36 @@ function responseEdgeOf(
     values,
     cors: edge.cors?.answerHeaders(req.headers.origin) ?? null,
     varyOrigin: edge.cors?.varies ?? false,
+  };
+}
+
+/** A matched route's refusal: counted in its series, with its CORS headers when it has them. */
+function refused(
+  runtime: RouteRuntime,
+  req: IncomingMessage,
+  code: ErrorCode,
+  message: string,
+  headers?: Record<string, string>,
+): Refusal {
+  const edge = runtime.edge;
+  return new Refusal(
+    code,
+    message,
+    headers,
+    runtime.meter,
+    edge !== null ? corsEdgeOf(edge, req) : null,
+  );
+}
+
+/** Only the CORS part of a route's response edge: what a refusal of a browser's request carries. */
+function corsEdgeOf(edge: RouteEdge, req: IncomingMessage): ResponseEdge | null {
+  const cors = edge.cors;
+  if (cors === null) return null;
+  return {
+    rules: null,
+    values: null,
+    cors: cors.answerHeaders(req.headers.origin),
+    varyOrigin: cors.varies,
   };
 }
 

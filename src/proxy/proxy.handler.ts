@@ -99,7 +99,7 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
         started,
         requestId,
         extraHeaders: NO_HEADERS,
-        responseEdge: null,
+        responseEdge: admitted instanceof Refusal ? admitted.edge : null,
       };
       let status: number | null = null;
       if (admitted instanceof Reply) {

@@ -58,6 +58,10 @@ describe('gateway edge options', () => {
             rewrite: { pattern: '^/users/(\\d+)$', replacement: '/api/people/$1' },
           }),
           route('/upload', { max_body_size: '1kb' }),
+          route('/quota', {
+            cors: { origins: [APP] },
+            rate_limit: { enabled: true, requests_per_min: 1, per_ip: false },
+          }),
         ],
       },
     );
@@ -121,6 +125,18 @@ describe('gateway edge options', () => {
     expect(stranger.status).toBe(200);
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
     expect(stranger.headers.get('vary')).toBe('Origin');
+  });
+
+  it("puts a CORS route's headers on the gateway's own refusals, so a browser can read a 429", async () => {
+    expect((await via('/quota/a', { origin: APP })).status).toBe(200);
+    const limited = await via('/quota/a', { origin: APP });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(limited.headers.get('vary')).toBe('Origin');
+    expect(limited.headers.get('retry-after')).toEqual(expect.any(String));
+    const stranger = await via('/quota/a', { origin: 'https://evil.example.net' });
+    expect(stranger.status).toBe(429);
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('sets, adds and removes headers both ways, keeping the X-Forwarded-For chain', async () => {
