@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Http2ServerRequest } from 'node:http2';
+import { constants, type Http2ServerRequest, type ServerHttp2Stream } from 'node:http2';
 
 const BODY_IDLE_MS = 10_000;
 
@@ -11,6 +11,11 @@ function stopBodyTimer(this: IncomingMessage): void {
 /** The body is in (HTTP/2): the stream's timer goes. */
 function stopStreamTimer(this: Http2ServerRequest): void {
   this.stream.setTimeout(0);
+}
+
+/** An HTTP/2 body that stalled: its stream is reset (Node only reports the timeout). */
+function resetStalledStream(this: ServerHttp2Stream): void {
+  this.close(constants.NGHTTP2_CANCEL);
 }
 
 /**
@@ -36,7 +41,7 @@ export function guardBody(req: IncomingMessage): void {
   // times out with nobody listening is reset, not the connection.
   if (req.httpVersionMajor === 2) {
     const h2 = req as unknown as Http2ServerRequest;
-    h2.stream.setTimeout(BODY_IDLE_MS);
+    h2.stream.setTimeout(BODY_IDLE_MS, resetStalledStream);
     h2.on('end', stopStreamTimer);
     return;
   }

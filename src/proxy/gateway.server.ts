@@ -98,6 +98,9 @@ export class GatewayServer implements OnApplicationShutdown {
       (socket: TLSSocket) =>
         (socket.alpnProtocol === 'h2' ? http2 : this.http1).emit('connection', socket),
     );
+    // A failed or timed-out handshake only reports itself: left alone, a client that connects and
+    // says nothing would hold its socket for good (Node 20 emits the timeout, closes nothing).
+    tls.on('tlsClientError', (_error, socket) => socket.destroy());
     certificates.onDefaultChange = (pair) => tls.setSecureContext({ ...TLS_OPTIONS, ...pair });
     this.server = tls;
   }

@@ -5,7 +5,7 @@ import { createServer, Server } from 'node:http';
 import { connect as connectH2, ClientHttp2Session, IncomingHttpHeaders } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createHttpsServer } from 'node:https';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls, ConnectionOptions } from 'node:tls';
@@ -269,6 +269,42 @@ describe('gateway TLS: SNI, HTTP/2 beside HTTP/1.1, redirect listener', () => {
     );
     expect((await h2Request(h2, { ':method': 'GET', ':path': '/echo' })).status).toBe(200);
   });
+
+  it('cuts off a stalled handshake, slow HTTP/1.1 headers and a stalled HTTP/2 body within seconds', async () => {
+    const started = Date.now();
+    const closedAfter = (socket: NodeJS.EventEmitter) =>
+      new Promise<number>((resolve) => {
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(Date.now() - started));
+      });
+    // A TCP connection that never says hello.
+    const silent = closedAfter(createConnection(port, '127.0.0.1'));
+    // HTTP/1.1 over TLS whose header block never ends: node:http's header deadline, as on plain HTTP.
+    const slowHeaders = connectTls({
+      host: '127.0.0.1',
+      port,
+      ...trusted('a.test'),
+      ALPNProtocols: ['http/1.1'],
+    });
+    slowHeaders.once('secureConnect', () =>
+      slowHeaders.write('GET /echo HTTP/1.1\r\nHost: a.test\r\n'),
+    );
+    slowHeaders.on('data', () => undefined);
+    const headersCut = closedAfter(slowHeaders);
+    // An HTTP/2 upload that stops: the stream is reset, the connection serves on.
+    const stalled = h2.request({ ':method': 'POST', ':path': '/upload' }, { endStream: false });
+    stalled.write(Buffer.alloc(1000, 1));
+    stalled.on('data', () => undefined);
+    const stalledCut = new Promise<number>((resolve) => {
+      stalled.on('error', () => undefined);
+      stalled.on('close', () => resolve(Date.now() - started));
+    });
+    for (const cut of await Promise.all([silent, headersCut, stalledCut])) {
+      expect(cut).toBeGreaterThan(9_000);
+      expect(cut).toBeLessThan(14_000);
+    }
+    expect((await h2Request(h2, { ':method': 'GET', ':path': '/echo' })).status).toBe(200);
+  }, 20_000);
 
   it('talks to curl --http2 and --http1.1 (Debian curl)', async () => {
     const curl = async (version: string) => {
