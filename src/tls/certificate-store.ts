@@ -126,8 +126,9 @@ function errorCode(error: unknown): string {
  */
 export class CertificateStore {
   private loaded = new Map<string, LoadedPair>();
-  /** A changed pair's new signature, waiting one check to settle; a failed one, not to log twice. */
+  /** By host: a changed pair's signature, waiting one check to settle. */
   private readonly pending = new Map<string, string>();
+  /** By host: the signature of files that did not load, so they are not tried (and logged) again. */
   private readonly failed = new Map<string, string>();
   /** Problems logged by the last check and this one: each is logged when it appears, not every second. */
   private reported = new Set<string>();
@@ -181,7 +182,8 @@ export class CertificateStore {
 
   /** The pair for clients that send no server name, or one no other pair serves. */
   get defaultPair(): { cert: Buffer; key: Buffer } | null {
-    return this.loaded.get('') ?? null;
+    const pair = this.loaded.get('');
+    return pair ? { cert: pair.cert, key: pair.key } : null;
   }
 
   /** Node's SNICallback: the best pair for the name; undefined lets the default pair answer. */
@@ -259,7 +261,8 @@ export class CertificateStore {
     const defaultBefore = this.loaded.get('');
     this.loaded = next;
     const defaultNow = next.get('');
-    if (defaultNow && defaultNow !== defaultBefore) this.onDefaultChange?.(defaultNow);
+    if (defaultNow && defaultNow !== defaultBefore)
+      this.onDefaultChange?.({ cert: defaultNow.cert, key: defaultNow.key });
   }
 
   /** The pair as it should be served now: the one loaded, or its changed files once they settle. */
@@ -295,9 +298,8 @@ export class CertificateStore {
       return pair;
     } catch (error) {
       this.failed.set(files.host, signature);
-      this.log?.warn(
-        `certificate ${files.label} not reloaded, the one loaded stays: ${(error as Error).message}`,
-      );
+      const kept = current ? 'not reloaded, the one loaded stays' : 'not loaded';
+      this.log?.warn(`certificate ${files.label} ${kept}: ${(error as Error).message}`);
       return current;
     }
   }
