@@ -234,7 +234,13 @@ export class ProxyHandler implements UpstreamCallHooks<Forwarding> {
     forwarding.attemptsLeft--;
     forwarding.backend = backend;
     this.inFlight.start(backend.id);
-    const call = new UpstreamCall(forwarding, forwarding.res, this, forwarding.compression);
+    const call = new UpstreamCall(
+      forwarding,
+      forwarding.res,
+      this,
+      forwarding.compression,
+      runtime.preciseTimeoutMs,
+    );
     forwarding.call = call;
     this.pools.poolFor(backend.origin).dispatch(
       {

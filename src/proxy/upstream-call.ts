@@ -1,7 +1,7 @@
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Transform } from 'node:stream';
-import type { Dispatcher } from 'undici';
+import { errors, type Dispatcher } from 'undici';
 import { Compression, compressedHead, createEncoder, shouldCompress } from './edge/compression';
 import { responseHeaders } from './forward-headers';
 
@@ -9,6 +9,11 @@ const SMALL_BODY_BYTES = 4096;
 
 function uncork(socket: Socket): void {
   socket.uncork();
+}
+
+/** A precise route timeout ran out: before the answer's head, or while its body was idle. */
+function onDeadline(call: UpstreamCall<unknown>): void {
+  call.timedOut();
 }
 
 /** Raised on the upstream request when the client goes away before the answer is complete. */
@@ -40,13 +45,25 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
   private settled = false;
   /** The answer's encoder, when the route compresses and this answer is worth it. */
   private encoder: Transform | null = null;
+  /** The route's timeout when undici's coarse timers would overshoot it; refreshed by each chunk. */
+  private deadline: NodeJS.Timeout | null = null;
 
   constructor(
     readonly context: T,
     private readonly res: ServerResponse,
     private readonly hooks: UpstreamCallHooks<T>,
     private readonly compression: Compression | null = null,
+    /** 0: undici's headersTimeout and bodyTimeout time the attempt. */
+    private readonly preciseTimeoutMs = 0,
   ) {}
+
+  /** The deadline ran out: the attempt fails as undici's own timeout would (504, no retry). */
+  timedOut(): void {
+    this.deadline = null;
+    this.abortUpstream?.(
+      this.statusCode === 0 ? new errors.HeadersTimeoutError() : new errors.BodyTimeoutError(),
+    );
+  }
 
   /** The client left: the upstream request goes too, now or as soon as undici starts it. */
   cancel(): void {
@@ -56,14 +73,17 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (reason?: Error) => void): void {
-    if (this.clientGone) abort(new ClientGoneError());
-    else this.abortUpstream = abort;
+    if (this.clientGone) return abort(new ClientGoneError());
+    this.abortUpstream = abort;
+    if (this.preciseTimeoutMs > 0)
+      this.deadline = setTimeout(onDeadline, this.preciseTimeoutMs, this);
   }
 
   onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
     // 1xx answers (100 Continue, 103 Early Hints) are not passed on; the final answer follows.
     if (statusCode < 200) return true;
     this.statusCode = statusCode;
+    this.deadline?.refresh();
     const res = this.res;
     const headers = responseHeaders(raw);
     if (this.compression !== null && shouldCompress(this.compression.policy, statusCode, headers))
@@ -89,6 +109,7 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    this.deadline?.refresh();
     if (this.encoder !== null) return this.encoding(this.encoder, this.encoder.write(chunk));
     return this.flowing(this.res.write(chunk));
   }
@@ -132,6 +153,7 @@ export class UpstreamCall<T> implements Dispatcher.DispatchHandler {
   private finish(error: Error | null): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.deadline !== null) clearTimeout(this.deadline);
     this.abortUpstream = null;
     this.hooks.settle(this, error);
   }
