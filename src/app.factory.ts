@@ -12,6 +12,8 @@ import {
   ADMIN_REQUEST_TIMEOUT_MS,
 } from './common/admin-limits';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { toErrorBody } from './common/errors/error-body';
+import { MAX_HEADER_BYTES, MAX_HEADER_COUNT, tooManyHeaders } from './common/header-limits';
 import { parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation';
 import { Settings } from './config/settings';
@@ -77,7 +79,7 @@ export async function createApp(
     http: {
       headersTimeout: ADMIN_HEADERS_TIMEOUT_MS,
       connectionsCheckingInterval: 1_000,
-      maxHeaderSize: 16 * 1024,
+      maxHeaderSize: MAX_HEADER_BYTES,
     },
     routerOptions: { maxParamLength: 256 },
     trustProxy: false,
@@ -162,6 +164,11 @@ function logAdminRequests(admin: NestFastifyApplication): void {
  */
 export function configureAdminPipeline(admin: NestFastifyApplication): void {
   const fastify = admin.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!tooManyHeaders(request.raw as IncomingMessage)) return done();
+    const body = toErrorBody('HEADERS_TOO_LARGE', `more than ${MAX_HEADER_COUNT} header fields`);
+    void reply.code(body.statusCode).send(body);
+  });
   // JSON only: any other media type is answered 415 by Fastify before a handler runs. Consul's
   // API (`/v1/…`) takes JSON whatever the Content-Type says, or none, as Consul does: its bodies
   // stay text for its controller, which answers bad ones in Consul's words.

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { MAX_HEADER_BYTES } from '../common/header-limits';
 import { AddressInfo } from 'node:net';
 import { ADMIN_HEADERS_TIMEOUT_MS, ADMIN_IDLE_SOCKET_MS } from '../common/admin-limits';
 import type { ServerSettings } from '../config/settings';
@@ -22,7 +23,7 @@ export class ConsulListener {
     if (this.settings.consulPort === null) return null;
     const fastify = this.admin.getHttpAdapter().getInstance();
     const server = createServer(
-      { headersTimeout: ADMIN_HEADERS_TIMEOUT_MS, maxHeaderSize: 16 * 1024 },
+      { headersTimeout: ADMIN_HEADERS_TIMEOUT_MS, maxHeaderSize: MAX_HEADER_BYTES },
       (request: IncomingMessage, response: ServerResponse) => {
         if (request.url?.startsWith('/v1/')) return fastify.routing(request, response);
         response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorCode } from '../common/errors/error-codes';
+import { MAX_HEADER_COUNT, tooManyHeaders } from '../common/header-limits';
 import type { ApiKeys } from './api-keys';
 import { declaresMoreThan } from './edge/body-limit';
 import { Compression, pickCoding } from './edge/compression';
@@ -45,6 +46,10 @@ export class Reply {
 }
 
 const NO_HOST = new Refusal('VALIDATION_FAILED', 'missing or malformed Host header');
+const TOO_MANY_HEADERS = new Refusal(
+  'HEADERS_TOO_LARGE',
+  `more than ${MAX_HEADER_COUNT} header fields`,
+);
 const NO_ROUTE = new Refusal('ROUTE_NOT_FOUND', 'no route matches this request');
 const NEEDS_KEY_MESSAGE = 'this route needs a valid X-API-Key';
 
@@ -74,6 +79,7 @@ export function admit(
   requestId: string,
   rules: AdmissionRules,
 ): Admission | Refusal | Reply {
+  if (tooManyHeaders(req)) return TOO_MANY_HEADERS;
   const host = hostOf(req);
   if (host === null) return NO_HOST;
   const target = gatewayPath(req.url ?? '');

@@ -10,6 +10,7 @@ import {
 } from 'node:http2';
 import { AddressInfo, Server as NetServer } from 'node:net';
 import { createServer as createTlsServer, TLSSocket, TlsOptions } from 'node:tls';
+import { MAX_HEADER_BYTES } from '../common/header-limits';
 import { serverConfig } from '../config/config.namespaces';
 import { CertificateStore, TLS_FLOOR } from '../tls/certificate-store';
 import { GATEWAY_CERTIFICATES } from '../tls/tls.module';
@@ -23,7 +24,6 @@ import { UpgradeHandler } from './upgrade.handler';
  */
 const HEADERS_TIMEOUT_MS = 10_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-const MAX_HEADER_BYTES = 16 * 1024;
 /** An HTTP/2 connection with no stream open for this long is closed (GOAWAY), as nginx does after 75 s. */
 const H2_IDLE_MS = 60_000;
 

@@ -244,6 +244,10 @@ describe('gateway TLS: SNI, HTTP/2 beside HTTP/1.1, redirect listener', () => {
     expect(zipped.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(zipped.body).toString()).toBe(BIG_JSON);
 
+    const crowded = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`x-h${i}`, '1']));
+    const tooMany = await h2Request(h2, { ':method': 'GET', ':path': '/echo', ...crowded });
+    expect(tooMany.status).toBe(431);
+
     const missing = await h2Request(h2, { ':method': 'GET', ':path': '/../etc' });
     expect(missing.status).toBe(400);
     expect(JSON.parse(missing.body.toString()).code).toBe('VALIDATION_FAILED');

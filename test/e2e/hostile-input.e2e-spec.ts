@@ -376,6 +376,35 @@ describe('hostile input on the admin port', () => {
     expect(big).toBe(431);
   });
 
+  it('refuses more than 100 header fields with 431 JSON on the admin and the gateway port', async () => {
+    const withHeaders = (url: string, count: number) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        // Host, Connection and the x-n fields: `count` in all.
+        const headers = Object.fromEntries(
+          Array.from({ length: count - 2 }, (_, i) => [`x-h${i}`, String(i)]),
+        );
+        // A connection of its own: the one a 431 before it was answered on is closed.
+        const req = httpRequest(url, { headers, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await withHeaders(`${wp.admin}/health`, 100)).status).toBe(200);
+    const admin = await withHeaders(`${wp.admin}/health`, 101);
+    expect(admin.status).toBe(431);
+    expect(JSON.parse(admin.body)).toMatchObject({ statusCode: 431, code: 'HEADERS_TOO_LARGE' });
+    expect((await withHeaders(`${wp.gateway}/nowhere`, 100)).status).toBe(404);
+    const gateway = await withHeaders(`${wp.gateway}/nowhere`, 200);
+    expect(gateway.status).toBe(431);
+    expect(JSON.parse(gateway.body)).toMatchObject({
+      code: 'HEADERS_TOO_LARGE',
+      message: 'more than 100 header fields',
+    });
+  });
+
   it('leaves registration working afterwards', async () => {
     const ok = await call('POST', `${wp.admin}/service`, {
       headers: bearer(REGISTRATION_KEY),

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, error: 'conflict' },
   INSTANCE_EXISTS: { status: 409, error: 'conflict' },
   RATE_LIMITED: { status: 429, error: 'too many requests' },
+  HEADERS_TOO_LARGE: { status: 431, error: 'request header fields too large' },
   INTERNAL: { status: 500, error: 'internal server error' },
   BAD_GATEWAY: { status: 502, error: 'bad gateway' },
   SERVICE_UNAVAILABLE: { status: 503, error: 'service unavailable' },
