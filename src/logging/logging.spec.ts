@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { NestPinoLogger } from './nest-pino.logger';
-import { pathOnly } from './redaction';
+import { pathOnly, withoutQueries } from './redaction';
 import { createRootLogger } from './root-logger';
 
 function capture() {
@@ -56,5 +56,16 @@ describe('logging', () => {
     expect(pathOnly('/a#b?c')).toBe('/a');
     expect(pathOnly('/plain')).toBe('/plain');
     expect(pathOnly(undefined)).toBe('');
+  });
+});
+
+describe('withoutQueries', () => {
+  it('cuts every URL in a message before its query or fragment', () => {
+    expect(withoutQueries('Cannot GET /nowhere?token=s3cret')).toBe('Cannot GET /nowhere');
+    expect(withoutQueries('Cannot GET /v1/kv/a?dc=x&token=t and /b#frag')).toBe(
+      'Cannot GET /v1/kv/a and /b',
+    );
+    expect(withoutQueries('Route GET:/x?key=1 not found')).toBe('Route GET:/x not found');
+    expect(withoutQueries('no URL here? fine')).toBe('no URL here? fine');
   });
 });

@@ -41,3 +41,12 @@ export function pathOnly(url: string | undefined): string {
   const end = url.search(/[?#]/);
   return end === -1 ? url : url.slice(0, end);
 }
+
+/**
+ * A message with every URL in it cut before its query: `Cannot GET /x?token=…` → `Cannot GET /x`.
+ * Some clients send their token in the query (`?token=` is Consul's), so no answer or log line
+ * repeats a query's values.
+ */
+export function withoutQueries(text: string): string {
+  return text.replace(/(\/[^\s?#]*)[?#]\S*/g, '$1');
+}

@@ -99,9 +99,13 @@ describe('structured logs without secrets', () => {
     expect(
       (await call('GET', `${wp.admin}/services?token=${IN_QUERY}`, { headers: admin })).status,
     ).toBe(200);
-    expect(
-      (await call('GET', `${wp.admin}/nowhere?key=${IN_QUERY}`, { headers: admin })).status,
-    ).toBe(404);
+    // The 404 names the path it did not find, never the query's values.
+    const nowhere = await call('GET', `${wp.admin}/nowhere?key=${IN_QUERY}`, { headers: admin });
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.message).toBe('Cannot GET /nowhere');
+    const consulNowhere = await call('GET', `${wp.admin}/v1/agent/nope?token=${IN_QUERY}`);
+    expect(consulNowhere.status).toBe(404);
+    expect(consulNowhere.text).not.toContain(IN_QUERY);
     const compat = await call('POST', `${wp.admin}/internal/register-service`, {
       headers: bearer(REGISTRATION_KEY),
       body: aServiceRegistration({

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { withoutQueries } from '../../logging/redaction';
 import { AppError } from './app-error';
 import { codeForStatus, ErrorBody, toErrorBody } from './error-body';
 import { ErrorCode } from './error-codes';
@@ -19,12 +20,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
 };
 
+/** Nest's and Fastify's own messages may quote the request URL (`Cannot GET /x?…`): never its query. */
 function httpExceptionMessage(exception: HttpException): string {
   const response = exception.getResponse();
-  if (typeof response === 'string') return response;
+  if (typeof response === 'string') return withoutQueries(response);
   const message = (response as { message?: unknown }).message;
   if (Array.isArray(message)) return message.map(String).join('; ');
-  return typeof message === 'string' ? message : exception.message;
+  return withoutQueries(typeof message === 'string' ? message : exception.message);
 }
 
 function omitStandard(response: object): Record<string, unknown> {
@@ -62,7 +64,10 @@ export function describeError(exception: unknown): DescribedError {
   }
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500) {
     const status = fastifyError.statusCode;
-    const body = toErrorBody(codeForStatus(status), String(fastifyError.message ?? 'bad request'));
+    const body = toErrorBody(
+      codeForStatus(status),
+      withoutQueries(String(fastifyError.message ?? 'bad request')),
+    );
     body.statusCode = status;
     return { body, unexpected: false };
   }
