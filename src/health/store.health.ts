@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { RegistryService } from '../registry/registry.service';
 
-/** Readiness: the store answers. */
+/** Readiness: the store answers, and takes writes (a full disk makes it 503 until it does again). */
 @Injectable()
 export class StoreHealthIndicator {
   constructor(
@@ -14,6 +14,6 @@ export class StoreHealthIndicator {
     const indicator = this.indicators.check(key);
     return this.registry.ping()
       ? indicator.up()
-      : indicator.down({ message: 'the store does not answer' });
+      : indicator.down({ message: 'the store does not answer or cannot write' });
   }
 }

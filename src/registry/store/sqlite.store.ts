@@ -29,6 +29,9 @@ export class SqliteRegistryStore implements RegistryStore {
     services: readonly string[],
   ) => void;
   private readonly local = new LocalCommit();
+  /** A write failed (full disk, read-only file): readiness is down until a write succeeds again. */
+  private cannotWrite = false;
+  private readonly probeWrite: Database.Statement;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -42,6 +45,9 @@ export class SqliteRegistryStore implements RegistryStore {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS service_index (service_type TEXT PRIMARY KEY, idx INTEGER NOT NULL);
     `);
+    this.probeWrite = this.db.prepare(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_probe', ?)",
+    );
     const putIndex = this.db.prepare(
       "INSERT OR REPLACE INTO meta (key, value) VALUES ('index', ?)",
     );
@@ -125,8 +131,10 @@ export class SqliteRegistryStore implements RegistryStore {
       const revision = this.local.prepare(guards);
       try {
         this.apply(changes, revision, services);
+        this.cannotWrite = false;
       } catch (error) {
         // A full disk, a read-only file: the transaction rolled back whole.
+        this.cannotWrite = true;
         const code = (error as { code?: string }).code ?? (error as Error).message;
         throw new StoreUnavailableError(`the sqlite store cannot write (${code})`);
       }
@@ -136,8 +144,13 @@ export class SqliteRegistryStore implements RegistryStore {
     }
   }
 
+  /** Reads answer; after a failed write, only a write that succeeds again counts (a one-row probe). */
   ping(): boolean {
     try {
+      if (this.cannotWrite) {
+        this.probeWrite.run(Date.now());
+        this.cannotWrite = false;
+      }
       return this.db.prepare('SELECT 1 AS ok').get() !== undefined;
     } catch {
       return false;

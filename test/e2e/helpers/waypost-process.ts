@@ -11,9 +11,14 @@ export interface WaypostProcess {
   output(): string;
 }
 
-function spawnMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+/** `wrapper` runs first and execs the rest (`unshare … sh -c '…; exec "$@"' sh`), keeping the pid. */
+function spawnMain(
+  env: Record<string, string>,
+  wrapper: string[] = [],
+): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [MAIN], {
+  const [command, ...args] = [...wrapper, process.execPath, MAIN];
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -26,13 +31,17 @@ function spawnMain(env: Record<string, string>): { child: ChildProcess; output: 
 export async function spawnWaypost(
   env: Record<string, string>,
   timeoutMs = 15_000,
+  wrapper: string[] = [],
 ): Promise<WaypostProcess> {
-  const { child, output } = spawnMain({
-    HOST: '127.0.0.1',
-    ADMIN_PORT: '0',
-    GATEWAY_PORT: '0',
-    ...env,
-  });
+  const { child, output } = spawnMain(
+    {
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      GATEWAY_PORT: '0',
+      ...env,
+    },
+    wrapper,
+  );
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const admin = /admin listening on 127\.0\.0\.1:(\d+)/.exec(output());
