@@ -1,7 +1,10 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { RunningWaypost, startWaypost } from './helpers/start-waypost';
+import { aRegistration } from '../factories';
+import { waitFor } from './helpers/fake-service';
+import { bearer, call } from './helpers/http';
+import { ADMIN_KEY, REGISTRATION_KEY, RunningWaypost, startWaypost } from './helpers/start-waypost';
 
 /** A backend that never answers /hang, and answers /stall's head and first chunk, then nothing. */
 function startStallingBackend(): Promise<Server> {
@@ -22,7 +25,7 @@ const median = (values: number[]) =>
  * after 300–380 ms, not after undici's coarse second. Three tries each, the median judged (one slow
  * turn of a busy machine's event loop is not the gateway's timer).
  */
-describe('route timeouts', () => {
+describe('timeouts', () => {
   let wp: RunningWaypost;
   let backend: Server;
 
@@ -30,7 +33,7 @@ describe('route timeouts', () => {
     backend = await startStallingBackend();
     const url = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
     wp = await startWaypost(
-      { PROXY_TIMEOUT: '400ms' },
+      { PROXY_TIMEOUT: '400ms', HEALTH_CHECK_TIMEOUT: '300ms', HEALTH_CHECK_INTERVAL: '1s' },
       {
         routes: [
           { path: '/short', backend: url, timeout: '300ms', strip_prefix: true },
@@ -84,5 +87,40 @@ describe('route timeouts', () => {
       expect(t.ms).toBeGreaterThanOrEqual(295);
     }
     expect(median(tries.map((t) => t.ms))).toBeLessThanOrEqual(300 + 50 + 30);
+  });
+
+  it('fails a health check whose backend hangs after HEALTH_CHECK_TIMEOUT, within 50 ms + 10%', async () => {
+    const port = (backend.address() as AddressInfo).port;
+    const registered = await call('POST', `${wp.admin}/service`, {
+      headers: bearer(REGISTRATION_KEY),
+      body: aRegistration({
+        serviceType: 'hanging',
+        port,
+        healthCheck: { type: 'http', path: '/hang' },
+      }),
+    });
+    expect(registered.status).toBe(201);
+    const times: number[] = [];
+    let seen = '';
+    await waitFor(
+      async () => {
+        const record = (
+          await call('GET', `${wp.admin}/service/${registered.body.serviceId}`, {
+            headers: bearer(ADMIN_KEY),
+          })
+        ).body;
+        const stamp = `${record.lastCheckAt}`;
+        if (record.lastError && stamp !== seen) {
+          seen = stamp;
+          expect(record.lastError).toBe('timed out after 300ms');
+          times.push(record.responseTimeMs);
+        }
+        return times.length >= 3;
+      },
+      10_000,
+      50,
+    );
+    for (const ms of times) expect(ms).toBeGreaterThanOrEqual(295);
+    expect(median(times)).toBeLessThanOrEqual(300 + 50 + 30);
   });
 });
