@@ -1,6 +1,6 @@
 import { normalizeAddress } from '../common/cidr';
 import { AppError } from '../common/errors/app-error';
-import { SERVICE_TYPE } from '../common/validation';
+import { NO_CONTROL_CHARS, SERVICE_TYPE } from '../common/validation';
 import { CHECK_STATUSES, CheckDeclaration, CheckStatus } from '../model/check';
 import { DEFAULT_TTL_MS, HealthCheckSpec, instanceUrl } from '../model/instance';
 import type { InstanceInput } from '../registry/lifecycle/instance-lifecycle';
@@ -24,9 +24,10 @@ function bad(message: string): never {
   throw new AppError('VALIDATION_FAILED', message);
 }
 
+/** A string the registry can keep: bounded, and without control characters (as its own API). */
 function text(value: unknown, field: string, max = 256): string {
-  if (typeof value !== 'string' || value.length > max)
-    bad(`${field} must be a string of at most ${max} characters`);
+  if (typeof value !== 'string' || value.length > max || !NO_CONTROL_CHARS.test(value))
+    bad(`${field} must be a string of at most ${max} printable characters`);
   return value;
 }
 
@@ -72,9 +73,10 @@ interface ParsedCheck {
   deregisterAfter: number | null;
 }
 
-function checkOf(raw: unknown, index: number): ParsedCheck {
+function checkOf(raw: unknown, index: number, single: boolean): ParsedCheck {
+  const label = single ? 'Check' : `Checks[${index}]`;
   const check = foldKeys(raw);
-  if (!check) bad(`Checks[${index}] must be an object`);
+  if (!check) bad(`${label} must be an object`);
   const base = {
     id:
       check.checkid === undefined || check.checkid === ''
@@ -118,7 +120,7 @@ function checkOf(raw: unknown, index: number): ParsedCheck {
     const ttl = duration(check.ttl, 'TTL', 100);
     return { declaration: { ...base, type: 'ttl', target: null, ttl }, deregisterAfter };
   }
-  bad('only HTTP, TCP and TTL checks are supported (with Interval for HTTP and TCP)');
+  bad(`${label}: only HTTP, TCP and TTL checks are supported (with Interval for HTTP and TCP)`);
 }
 
 /** The native `healthCheck` a Consul registration shows: its first check, summarized. */
@@ -159,7 +161,8 @@ export function consulRegistration(
     (service.check === undefined || service.check === null ? [] : [service.check]);
   if (!Array.isArray(rawChecks) || rawChecks.length > MAX_CHECKS)
     bad(`Checks must be a list of at most ${MAX_CHECKS}`);
-  const parsed = rawChecks.map(checkOf);
+  const single = service.checks === undefined;
+  const parsed = rawChecks.map((raw, index) => checkOf(raw, index, single));
   const deregisterAfters = parsed.flatMap((check) =>
     check.deregisterAfter === null ? [] : [check.deregisterAfter],
   );

@@ -100,5 +100,7 @@ export function unsafePattern(pattern: string): string | null {
   if (/\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)\s*[*+{?]/.test(pattern))
     return 'must not repeat a group that itself repeats, such as (a+)+: it could backtrack without end';
   if (/\\[1-9]/.test(pattern)) return 'must not use backreferences';
+  // A path never holds one: the gateway refuses NUL, and the others cannot be sent in a target.
+  if (/[\u0000-\u001f\u007f]/.test(pattern)) return 'must not hold control characters';
   return null;
 }

@@ -1,0 +1,223 @@
+// npm run bench:soak — the gateway at half its measured maximum for SOAK_SECONDS (default 600), with
+// registrations (10 a second, each deleted a second later) and health checks (100 instances checked
+// every second) running: 0 5xx, RSS flat (slope < 1 MiB/min over the last 80%, judged from 5 minutes
+// up), file descriptors flat, p99 of the last minute ≤ 1.5× the first. Exits 1 when one is missed.
+// Waypost (sqlite) is pinned to core 0; nginx (backend) and this open-loop load generator to core 1.
+// CI runs it for 60 s (SOAK_SECONDS=60), where the windows are a quarter of the run.
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { percentile } from './lib/load.mjs';
+import { NGINX, startNginx } from './lib/nginx.mjs';
+import { BENCH_ADMIN, BENCH_KEY, rssMb, startWaypostPinned, stop } from './lib/process.mjs';
+import { freePort, hasWrk, waitForPort, wrk } from './lib/wrk.mjs';
+
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
+const SAMPLE_MS = 5_000;
+const CHECKED = 100;
+const CONNECTIONS = 64;
+const root = new URL('..', import.meta.url).pathname;
+
+if (!NGINX || !hasWrk()) {
+  process.stderr.write('bench:soak needs nginx and wrk: apt-get install -y nginx-light wrk\n');
+  process.exit(2);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Least-squares slope of (t seconds, y) points, per minute. */
+function slopePerMinute(points) {
+  const n = points.length;
+  const mt = points.reduce((a, p) => a + p.t, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const cov = points.reduce((a, p) => a + (p.t - mt) * (p.y - my), 0);
+  const varT = points.reduce((a, p) => a + (p.t - mt) ** 2, 0);
+  return varT === 0 ? 0 : (cov / varT) * 60;
+}
+
+/** Open loop: requests start on a fixed schedule, latency counted from when each was due. */
+async function steadyLoad(gateway, rate, seconds, onAnswer) {
+  const pool = new Pool(gateway, { connections: CONNECTIONS, pipelining: 1 });
+  const started = performance.now();
+  const total = Math.floor(rate * seconds);
+  let issued = 0;
+  let inFlight = 0;
+  await new Promise((resolve) => {
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) * rate) / 1000));
+      while (issued < due && inFlight < CONNECTIONS * 4) {
+        const dueAt = started + (issued * 1000) / rate;
+        issued++;
+        inFlight++;
+        pool
+          .request({ method: 'GET', path: '/small' })
+          .then(async (res) => {
+            await res.body.dump();
+            onAnswer(res.statusCode, performance.now() - dueAt, (dueAt - started) / 1000);
+          })
+          .catch(() => onAnswer(0, performance.now() - dueAt, (dueAt - started) / 1000))
+          .finally(() => {
+            inFlight--;
+            if (issued >= total && inFlight === 0) {
+              clearInterval(tick);
+              resolve();
+            }
+          });
+      }
+    }, 1);
+  });
+  await pool.close();
+}
+
+/** 10 registrations a second, each deleted a second later, until `until()` says stop. */
+async function churn(admin, until) {
+  const pool = new Pool(admin, { connections: 4 });
+  const json = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
+  const pending = [];
+  let failed = 0;
+  for (let i = 0; !until(); i++) {
+    const res = await pool.request({
+      method: 'POST',
+      path: '/service',
+      headers: json,
+      body: JSON.stringify({
+        serviceType: 'soak-churn',
+        host: '127.0.0.1',
+        port: 10_000 + (i % 50_000),
+        healthCheck: { type: 'none' },
+      }),
+    });
+    const body = await res.body.json();
+    if (res.statusCode !== 201) failed++;
+    else pending.push(body.serviceId);
+    if (pending.length > 10) {
+      const gone = await pool.request({
+        method: 'DELETE',
+        path: `/service/${pending.shift()}`,
+        headers: { authorization: `Bearer ${BENCH_ADMIN}` },
+      });
+      await gone.body.dump();
+      if (gone.statusCode !== 200) failed++;
+    }
+    await sleep(100);
+  }
+  await pool.close();
+  return failed;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'waypost-soak-'));
+  chmodSync(dir, 0o755);
+  const ports = { backendPort: await freePort(), proxyPort: await freePort() };
+  const backend = startNginx(join(dir, 'backend'), 'backend', ports, 1);
+  const configFile = join(dir, 'waypost.yaml');
+  writeFileSync(
+    configFile,
+    `routes:\n  - path: /\n    backend: http://127.0.0.1:${ports.backendPort}\n`,
+  );
+  let waypost;
+  try {
+    await waitForPort(ports.backendPort);
+    waypost = await startWaypostPinned(root, join(dir, 'data'), {
+      CONFIG_FILE: configFile,
+      HEALTH_CHECK_INTERVAL: '1s',
+    });
+    const pid = waypost.child.pid;
+    const admin = new Pool(waypost.origin, { connections: 8 });
+    for (let i = 0; i < CHECKED; i++) {
+      const res = await admin.request({
+        method: 'POST',
+        path: '/service',
+        headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          serviceType: `soak-checked-${i % 10}`,
+          host: '127.0.0.1',
+          port: ports.backendPort,
+          healthCheck: { type: 'http', path: '/small' },
+          metadata: { n: String(i) },
+        }),
+      });
+      await res.body.dump();
+      if (res.statusCode !== 201) throw new Error(`registration answered ${res.statusCode}`);
+    }
+    await admin.close();
+    await wrk(waypost.gateway, 'small', dir, 3); // warm-up
+    const max = (await wrk(waypost.gateway, 'small', dir, 5)).rps;
+    const rate = Math.round(max / 2);
+
+    const window = Math.min(60, SECONDS / 4);
+    const first = [];
+    const last = [];
+    const statuses = new Map();
+    const samples = [];
+    let done = false;
+    const sampler = setInterval(() => {
+      samples.push({
+        t: samples.length * (SAMPLE_MS / 1000),
+        rss: rssMb(pid),
+        fds: readdirSync(`/proc/${pid}/fd`).length,
+      });
+    }, SAMPLE_MS);
+    const churning = churn(waypost.origin, () => done);
+    await steadyLoad(waypost.gateway, rate, SECONDS, (status, ms, at) => {
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (at < window) first.push(ms);
+      else if (at >= SECONDS - window) last.push(ms);
+    });
+    done = true;
+    const churnFailures = await churning;
+    clearInterval(sampler);
+
+    first.sort((a, b) => a - b);
+    last.sort((a, b) => a - b);
+    const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
+    const fivexx = [...statuses].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
+    const failedToConnect = statuses.get(0) ?? 0;
+    const tail = samples.slice(Math.floor(samples.length * 0.2));
+    const rssSlope = slopePerMinute(tail.map((s) => ({ t: s.t, y: s.rss })));
+    const fds = tail.map((s) => s.fds);
+    const fdDrift = Math.max(...fds) - Math.min(...fds);
+    const p99First = percentile(first, 99);
+    const p99Last = percentile(last, 99);
+    const judgeRss = SECONDS >= 300;
+    const checks = [
+      [
+        `0 5xx (${fivexx}) and 0 failed requests (${failedToConnect})`,
+        fivexx === 0 && failedToConnect === 0,
+      ],
+      [
+        `registrations and deletes all answered as expected (${churnFailures} failed)`,
+        churnFailures === 0,
+      ],
+      [
+        `RSS slope over the last 80% < 1 MiB/min: ${rssSlope.toFixed(2)} MiB/min${judgeRss ? '' : ' (reported, judged from 5-minute runs up)'}`,
+        !judgeRss || rssSlope < 1,
+      ],
+      [
+        `file descriptors flat (range ${Math.min(...fds)}–${Math.max(...fds)}, drift ${fdDrift} ≤ 16)`,
+        fdDrift <= 16,
+      ],
+      [
+        `p99 of the last ${window} s ≤ 1.5× the first: ${p99Last.toFixed(2)} ms vs ${p99First.toFixed(2)} ms (${(p99Last / p99First).toFixed(2)}x)`,
+        p99Last <= 1.5 * p99First,
+      ],
+    ];
+    const lines = [
+      `soak: ${SECONDS} s at ${rate} req/s (half of the ${max.toFixed(0)} req/s measured), ${answered} requests, ${CHECKED} instances checked every second, 10 registrations and deletes a second`,
+      `RSS ${samples[0]?.rss.toFixed(0)} → ${samples.at(-1)?.rss.toFixed(0)} MiB, fds ${samples[0]?.fds} → ${samples.at(-1)?.fds}`,
+      ...checks.map(([text, ok]) => `  ${ok ? 'ok  ' : 'MISS'} ${text}`),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  } finally {
+    if (waypost) await stop(waypost.child);
+    backend.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});
