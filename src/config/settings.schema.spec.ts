@@ -115,6 +115,34 @@ describe('parseSettings', () => {
     ]);
   });
 
+  it('wants the TLS pair whole, and TLS and a port of its own for the redirect listener', () => {
+    expect(problemsOf({ GATEWAY_TLS_CERT: '/c.pem' })).toEqual([
+      'GATEWAY_TLS_KEY: must be set with GATEWAY_TLS_CERT',
+    ]);
+    expect(problemsOf({ GATEWAY_TLS_KEY: '/k.pem' })).toEqual([
+      'GATEWAY_TLS_CERT: must be set with GATEWAY_TLS_KEY',
+    ]);
+    expect(problemsOf({ GATEWAY_HTTP_REDIRECT_PORT: '80' })).toEqual([
+      'GATEWAY_HTTP_REDIRECT_PORT: needs GATEWAY_TLS_CERT and GATEWAY_TLS_KEY, or GATEWAY_TLS_DIR',
+    ]);
+    expect(
+      problemsOf({
+        GATEWAY_TLS_DIR: '/certs',
+        GATEWAY_PORT: '443',
+        GATEWAY_HTTP_REDIRECT_PORT: '443',
+      }),
+    ).toEqual([
+      'GATEWAY_HTTP_REDIRECT_PORT: must differ from ADMIN_PORT, GATEWAY_PORT and CONSUL_PORT',
+    ]);
+    const tls = parseSettings({
+      env: { GATEWAY_TLS_DIR: '/certs', GATEWAY_HTTP_REDIRECT_PORT: '80' },
+      file: {},
+    });
+    expect(tls.server.gatewayTls).toEqual({ certFile: null, keyFile: null, dir: '/certs' });
+    expect(tls.server.httpRedirectPort).toBe(80);
+    expect(parseSettings({ env: {}, file: {} }).server.gatewayTls).toBeNull();
+  });
+
   it('reads TRUSTED_NETWORKS and REGISTRATION_ALLOW_FROM for both families', () => {
     const settings = parseSettings({
       env: { TRUSTED_NETWORKS: '127.0.0.1/32, ::1/128', REGISTRATION_ALLOW_FROM: '10.0.0.0/8' },
