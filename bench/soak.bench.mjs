@@ -7,6 +7,7 @@
 // and descriptors judged there (RSS slope and p99 drift are reported, judged from 5 minutes up).
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { percentile } from './lib/load.mjs';
@@ -152,6 +153,10 @@ async function main() {
     const last = [];
     const statuses = new Map();
     const samples = [];
+    const perWindow = [];
+    // This generator's own lag: a late request may be late for want of a client, not of a gateway.
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     let done = false;
     const sampler = setInterval(() => {
       samples.push({
@@ -165,6 +170,9 @@ async function main() {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (at < window) first.push(ms);
       else if (at >= SECONDS - window) last.push(ms);
+      // Per window: answers by when they were due, and how late they came back (open loop).
+      const slot = Math.floor(at / window);
+      (perWindow[slot] ??= []).push(ms);
     });
     done = true;
     const churnFailures = await churning;
@@ -207,9 +215,18 @@ async function main() {
         !judgeRss || p99Last <= 1.5 * p99First,
       ],
     ];
+    lag.disable();
+    const table = perWindow.map((times, i) => {
+      times.sort((a, b) => a - b);
+      return `  ${String(i * window).padStart(4)}–${String((i + 1) * window).padEnd(4)} s  ${String(times.length).padStart(7)} due  p50 ${percentile(times, 50).toFixed(1)} ms  p99 ${percentile(times, 99).toFixed(1)} ms`;
+    });
     const lines = [
       `soak: ${SECONDS} s at ${rate} req/s (half of the ${max.toFixed(0)} req/s measured), ${answered} requests, ${CHECKED} instances checked every second, 10 registrations and deletes a second`,
       `RSS ${samples[0]?.rss.toFixed(0)} → ${samples.at(-1)?.rss.toFixed(0)} MiB, fds ${samples[0]?.fds} → ${samples.at(-1)?.fds}`,
+      `the load generator's event loop delay: p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(1)} ms`,
+      'latency from when each request was due, by window:',
+      ...table,
+      `RSS samples (MiB): ${samples.map((x) => x.rss.toFixed(0)).join(' ')}`,
       ...checks.map(([text, ok]) => `  ${ok ? 'ok  ' : 'MISS'} ${text}`),
     ];
     process.stdout.write(lines.join('\n') + '\n');
