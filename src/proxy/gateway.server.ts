@@ -3,7 +3,6 @@ import type { ConfigType } from '@nestjs/config';
 import { createServer, IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import {
   createServer as createH2Server,
-  Http2Server,
   Http2ServerRequest,
   Http2ServerResponse,
   ServerHttp2Session,
@@ -59,7 +58,6 @@ type Handle = (req: IncomingMessage, res: ServerResponse) => void;
 export class GatewayServer implements OnApplicationShutdown {
   private readonly logger = new Logger(GatewayServer.name);
   private readonly http1: Server;
-  private readonly http2: Http2Server | null = null;
   /** What listens on the gateway port: http1 itself, or the TLS server in front of both. */
   private readonly server: NetServer;
   private readonly sessions = new Set<ServerHttp2Session>();
@@ -92,7 +90,6 @@ export class GatewayServer implements OnApplicationShutdown {
       handle as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
     );
     http2.on('session', (session) => this.track(session));
-    this.http2 = http2;
     const tls = createTlsServer(
       { ...TLS_OPTIONS, ...certificates.defaultPair, SNICallback: certificates.sniCallback },
       (socket: TLSSocket) =>

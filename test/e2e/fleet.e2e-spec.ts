@@ -540,7 +540,12 @@ describe('a fleet of three nodes on etcd', () => {
           return ready.status === 200;
         }, 10_000);
       }
-      const after = await register('c', aRegistration({ serviceType: 'quorum', port: 7302 }));
+      // Ready means the store answers; the first write may still meet a leader election in progress
+      // and get 503 (nothing written), which a client retries.
+      const after = await waitFor(async () => {
+        const answer = await register('c', aRegistration({ serviceType: 'quorum', port: 7302 }));
+        return answer.status === 503 ? null : answer;
+      }, 5_000);
       expect(after.status).toBe(201);
       for (const name of ['a', 'b', 'c']) {
         await waitFor(async () => {
