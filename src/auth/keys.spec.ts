@@ -7,6 +7,12 @@ describe('keys', () => {
     expect(generateSecret()).not.toBe(a);
   });
 
+  it('never hands out the same secret twice, across refills of its pool', () => {
+    const secrets = Array.from({ length: 1_000 }, generateSecret);
+    expect(new Set(secrets).size).toBe(1_000);
+    expect(secrets.every((secret) => /^[A-Za-z0-9_-]{43}$/.test(secret))).toBe(true);
+  });
+
   it('stores a hash that is not the secret and matches only the secret', () => {
     const secret = generateSecret();
     const hash = hashSecret(secret);

@@ -30,7 +30,10 @@ export function createRootLogger(
   if (server.logFormat === 'pretty') {
     return pino(options, pretty({ sync: true, destination: destination ?? 1 }));
   }
-  return pino(options, destination ?? pino.destination({ fd: 1, sync: true }));
+  // Asynchronous: lines written while a write is in flight go out together in the next one (a
+  // write per line cost a registration a sixth of its time). Pino flushes what is left when the
+  // process exits; kill -9 can lose the last lines, never a registration.
+  return pino(options, destination ?? pino.destination({ fd: 1, sync: false }));
 }
 
 /** A logger that writes nothing (tests that boot the app in-process without logs). */

@@ -89,14 +89,24 @@ export function registeredRecord(
   identity: { id: string; tokenHash: string; now: string },
   previous: InstanceRecord | undefined,
 ): InstanceRecord {
-  const { checks: declared, deregisterAfter, id: _asked, ...fields } = input;
-  const checks = initialChecks(declared ?? declareChecks(input.healthCheck), identity.id);
+  const checks = initialChecks(input.checks ?? declareChecks(input.healthCheck), identity.id);
+  // Field by field, in one order: every record has the same shape (a rest-spread of the input
+  // cost a registration more than its hash), and nothing the input carries beyond them is kept.
   return {
-    ...fields,
     id: identity.id,
-    checks,
-    deregisterAfter: deregisterAfter ?? null,
+    serviceType: input.serviceType,
+    host: input.host,
+    port: input.port,
+    url: input.url,
     status: previous?.status === 'MAINTENANCE' ? 'MAINTENANCE' : statusOfChecks(checks),
+    healthCheck: input.healthCheck,
+    checks,
+    deregisterAfter: input.deregisterAfter ?? null,
+    metadata: input.metadata,
+    tags: input.tags,
+    version: input.version,
+    zone: input.zone,
+    weight: input.weight,
     registeredAt: identity.now,
     lastCheckAt: null,
     lastSuccessAt: previous?.lastSuccessAt ?? null,
@@ -108,6 +118,7 @@ export function registeredRecord(
     checksStopped: false,
     downSince: null,
     tokenHash: identity.tokenHash,
+    origin: input.origin,
   };
 }
 

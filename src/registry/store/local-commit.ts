@@ -1,6 +1,12 @@
 import { RegistrySnapshot, StoreBatch, StoreChange, StoreFeed, StoreGuard } from './registry-store';
 import { StoreConflictError } from './registry-store';
-import { KeyRevisions } from './store-keys';
+import { KeyRevisions, movesOf } from './store-keys';
+
+/** One commit asked of a single-node store: its changes and what they were decided on. */
+export interface CommitRequest {
+  changes: readonly StoreChange[];
+  guards: readonly StoreGuard[];
+}
 
 /**
  * What the two single-node stores (sqlite, memory) share: revisions are the store's own counter,
@@ -37,8 +43,30 @@ export class LocalCommit {
 
   /** The revision this commit will get, or a conflict when a guard does not hold. */
   prepare(guards: readonly StoreGuard[]): number {
-    if (!this.revisions.allHold(guards)) throw new StoreConflictError(this.revision);
-    return this.revision + 1;
+    const [revision] = this.prepareGroup([{ changes: [], guards }]);
+    if (revision === null) throw this.conflict();
+    return revision;
+  }
+
+  /**
+   * Revisions for commits written in one transaction, in order: each one's guards are held against
+   * the commits before it in the group too, so two decisions made on the same state cannot both
+   * pass. Null for a commit whose guard does not hold; nothing is recorded until `committed`.
+   */
+  prepareGroup(requests: readonly CommitRequest[]): (number | null)[] {
+    const ahead = new Map<string, number>();
+    let next = this.revision;
+    return requests.map(({ changes, guards }) => {
+      if (!this.revisions.allHold(guards, ahead)) return null;
+      next += 1;
+      for (const [key, moved] of movesOf(changes, next)) ahead.set(key, moved);
+      return next;
+    });
+  }
+
+  /** What a commit whose guard did not hold is told: decide again once this revision is applied. */
+  conflict(): StoreConflictError {
+    return new StoreConflictError(this.revision);
   }
 
   /** The transaction is durable: record it and hand it to the reader. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { upgradeRecord } from '../../model/check';
 import { InstanceRecord } from '../../model/instance';
 import { RouteRecord } from '../../model/route';
-import { LocalCommit } from './local-commit';
+import { CommitRequest, LocalCommit } from './local-commit';
 import {
   RegistrySnapshot,
   RegistryStore,
@@ -13,22 +13,35 @@ import {
   StoreGuard,
   StoreUnavailableError,
 } from './registry-store';
+import { TurnBatch } from './turn-batch';
 
 export const SQLITE_FILE = 'waypost.db';
 
+/** A commit waiting for the end of its turn, with its promise's ends. */
+interface PendingCommit extends CommitRequest {
+  services: readonly string[];
+  resolve: (revision: number) => void;
+  reject: (error: Error) => void;
+}
+
+/** A commit whose guards held, numbered, about to be written with the rest of its group. */
+interface NumberedCommit extends PendingCommit {
+  revision: number;
+}
+
 /**
  * STORE=sqlite: one file in DATA_DIR. WAL with synchronous=NORMAL: a committed transaction is in the
- * OS before commit returns, so it survives kill -9 of Waypost (not a power cut: that would need FULL
- * and cost a disk flush per registration).
+ * OS before commit resolves, so it survives kill -9 of Waypost (not a power cut: that would need FULL
+ * and cost a disk flush per registration). Group commit: the commits asked during one turn of the
+ * event loop are written in one sqlite transaction, each with its own revision, and each resolves
+ * only after that transaction — a transaction's fixed cost (its WAL frames) is paid once a turn,
+ * not once a registration.
  */
 export class SqliteRegistryStore implements RegistryStore {
   private readonly db: Database.Database;
-  private readonly apply: (
-    changes: readonly StoreChange[],
-    revision: number,
-    services: readonly string[],
-  ) => void;
+  private readonly write: (group: readonly NumberedCommit[]) => void;
   private readonly local = new LocalCommit();
+  private readonly turn = new TurnBatch<PendingCommit>((group) => this.flush(group));
   /** A write failed (full disk, read-only file): readiness is down until a write succeeds again. */
   private cannotWrite = false;
   private readonly probeWrite: Database.Statement;
@@ -60,9 +73,9 @@ export class SqliteRegistryStore implements RegistryStore {
     const deleteInstance = this.db.prepare('DELETE FROM instances WHERE id = ?');
     const putRoute = this.db.prepare('INSERT OR REPLACE INTO routes (id, doc) VALUES (?, ?)');
     const deleteRoute = this.db.prepare('DELETE FROM routes WHERE id = ?');
-    // The index goes in the same transaction as the change: after kill -9 the two agree.
-    this.apply = this.db.transaction(
-      (changes: readonly StoreChange[], revision: number, services: readonly string[]) => {
+    // The index goes in the same transaction as the changes: after kill -9 the two agree.
+    this.write = this.db.transaction((group: readonly NumberedCommit[]) => {
+      for (const { changes, revision, services } of group) {
         for (const change of changes) {
           switch (change.op) {
             case 'putInstance':
@@ -83,10 +96,10 @@ export class SqliteRegistryStore implements RegistryStore {
               break;
           }
         }
-        putIndex.run(revision);
         for (const service of services) putServiceIndex.run(service, revision);
-      },
-    );
+      }
+      putIndex.run(group[group.length - 1].revision);
+    });
   }
 
   load(): Promise<RegistrySnapshot> {
@@ -126,22 +139,48 @@ export class SqliteRegistryStore implements RegistryStore {
     guards: readonly StoreGuard[],
     services: readonly string[],
   ): Promise<number> {
-    try {
-      if (!this.db.open) throw new StoreUnavailableError('the sqlite store is closed');
-      const revision = this.local.prepare(guards);
+    if (!this.db.open)
+      return Promise.reject(new StoreUnavailableError('the sqlite store is closed'));
+    return new Promise((resolve, reject) =>
+      this.turn.add({ changes, guards, services, resolve, reject }),
+    );
+  }
+
+  /**
+   * Writes one turn's commits in one transaction. A commit whose guard fails (an earlier one of the
+   * same turn moved its key) is refused alone; a failed write (a full disk, a read-only file)
+   * rolls the whole transaction back and refuses every commit in it.
+   */
+  private flush(group: PendingCommit[]): void {
+    const revisions = this.local.prepareGroup(group);
+    const numbered: NumberedCommit[] = [];
+    group.forEach((request, i) => {
+      const revision = revisions[i];
+      if (revision !== null) numbered.push({ ...request, revision });
+    });
+    if (numbered.length > 0) {
       try {
-        this.apply(changes, revision, services);
+        this.write(numbered);
         this.cannotWrite = false;
       } catch (error) {
-        // A full disk, a read-only file: the transaction rolled back whole.
         this.cannotWrite = true;
         const code = (error as { code?: string }).code ?? (error as Error).message;
-        throw new StoreUnavailableError(`the sqlite store cannot write (${code})`);
+        const refusal = new StoreUnavailableError(`the sqlite store cannot write (${code})`);
+        for (const request of group) request.reject(refusal);
+        return;
       }
-      return Promise.resolve(this.local.committed(changes, revision));
-    } catch (error) {
-      return Promise.reject(error as Error);
     }
+    for (const { changes, revision, resolve, reject } of numbered) {
+      // Durable either way: a reader that throws fails its own request, not the rest of the group.
+      try {
+        resolve(this.local.committed(changes, revision));
+      } catch (error) {
+        reject(error as Error);
+      }
+    }
+    group.forEach((request, i) => {
+      if (revisions[i] === null) request.reject(this.local.conflict());
+    });
   }
 
   /** Reads answer; after a failed write, only a write that succeeds again counts (a one-row probe). */
@@ -158,6 +197,7 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   close(): Promise<void> {
+    this.turn.drain();
     if (this.db.open) this.db.close();
     return Promise.resolve();
   }

@@ -41,6 +41,17 @@ export function keysMovedBy(changes: readonly StoreChange[]): string[] {
   return keys;
 }
 
+/** Where a transaction at `revision` leaves each key it moves: deleted keys at 0, the rest at it. */
+export function movesOf(changes: readonly StoreChange[], revision: number): Map<string, number> {
+  const moves = new Map<string, number>();
+  for (const key of keysMovedBy(changes)) moves.set(key, revision);
+  for (const change of changes) {
+    if (change.op === 'deleteInstance') moves.set(instanceKey(change.id), 0);
+    else if (change.op === 'deleteRoute') moves.set(routeStoreKey(change.id), 0);
+  }
+  return moves;
+}
+
 /** The revision of each key's last change; 0 for a key that does not exist. */
 export class KeyRevisions {
   private readonly revisions = new Map<string, number>();
@@ -55,16 +66,21 @@ export class KeyRevisions {
 
   /** A committed transaction: deleted keys go back to 0, the rest move to its revision. */
   record(changes: readonly StoreChange[], revision: number): void {
-    for (const key of keysMovedBy(changes)) this.revisions.set(key, revision);
-    for (const change of changes) {
-      if (change.op === 'deleteInstance') this.revisions.delete(instanceKey(change.id));
-      else if (change.op === 'deleteRoute') this.revisions.delete(routeStoreKey(change.id));
+    for (const [key, moved] of movesOf(changes, revision)) {
+      if (moved === 0) this.revisions.delete(key);
+      else this.revisions.set(key, moved);
     }
   }
 
-  /** True when every revision guard holds (claims are the fleet's, and hold on one node). */
-  allHold(guards: readonly StoreGuard[]): boolean {
-    return guards.every((guard) => !('key' in guard) || this.of(guard.key) === guard.revision);
+  /**
+   * True when every revision guard holds (claims are the fleet's, and hold on one node); `ahead`
+   * holds moves not recorded yet that the guards must see (earlier commits of the same group).
+   */
+  allHold(guards: readonly StoreGuard[], ahead?: ReadonlyMap<string, number>): boolean {
+    return guards.every(
+      (guard) =>
+        !('key' in guard) || (ahead?.get(guard.key) ?? this.of(guard.key)) === guard.revision,
+    );
   }
 
   toRecord(): Record<string, number> {
