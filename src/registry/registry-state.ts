@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { countByStatus, InstanceRecord, StatusCounts } from '../model/instance';
 import { routeKey, RouteRecord } from '../model/route';
 import { StoreChange } from './store/registry-store';
@@ -26,7 +26,7 @@ function identityOf(like: InstanceIdentity): string {
  */
 export function instanceIdFor(like: InstanceIdentity): string {
   if (like.origin === 'consul' && like.id !== undefined) return like.id;
-  const hex = createHash('sha256').update(identityOf(like)).digest('hex');
+  const hex = hash('sha256', identityOf(like), 'hex');
   const variant = ((parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
