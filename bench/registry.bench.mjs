@@ -21,6 +21,10 @@ const TYPES = INSTANCES / 10;
 const CONCURRENCY = 32;
 const ONE_SERVICE = 5_000;
 const READ_MS = Number(process.env.BENCH_READ_MS ?? 10_000);
+// The aim's rate: registrations sent on a fixed schedule (open loop) for PACED_MS, into their own
+// service types, to read the latency at that rate rather than at whatever rate 32 clients reach.
+const PACE = Number(process.env.BENCH_PACE ?? 3_000);
+const PACED_MS = Number(process.env.BENCH_PACED_MS ?? 5_000);
 const KEY = BENCH_KEY;
 const ADMIN = BENCH_ADMIN;
 const root = new URL('..', import.meta.url).pathname;
@@ -46,6 +50,7 @@ async function main() {
   const origin = waypost.origin;
   const pid = waypost.child.pid;
   const rssIdle = rssMb(pid);
+  const heapIdle = await heapUsedMb(origin);
 
   const cpu0 = cpuSeconds(pid);
   const registrations = await registerMany({
@@ -64,6 +69,7 @@ async function main() {
   });
   const cpuRegistrations = cpuSeconds(pid) - cpu0;
   const rssFull = rssMb(pid);
+  const heapFull = await heapUsedMb(origin);
 
   const reads = await runLoad({
     origin,
@@ -90,6 +96,25 @@ async function main() {
       healthCheck: { type: 'none' },
     }),
   });
+  const paced = await runLoad({
+    origin,
+    concurrency: 64,
+    durationMs: PACED_MS,
+    maxRequests: Math.ceil((PACE * PACED_MS) / 1000),
+    ratePerSec: PACE,
+    expectStatus: 201,
+    next: (i) => ({
+      method: 'POST',
+      path: '/service',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        serviceType: `paced-${i % TYPES}`,
+        host: `10.201.${(i >> 8) & 255}.${i & 255}`,
+        port: 3000 + (i >> 16),
+        healthCheck: { type: 'none' },
+      }),
+    }),
+  });
   await stop(waypost.child);
   rmSync(dataDir, { recursive: true, force: true });
 
@@ -99,10 +124,20 @@ async function main() {
     `registrations (POST /service)   ${fmt(registrations)}  CPU ${((cpuRegistrations / (registrations.requests / registrations.perSecond)) * 100).toFixed(0)}% of one core`,
     `discovery (GET /services/:type) ${fmt(reads)}  (10 instances per answer)`,
     `registrations into one service  ${fmt(oneService)}  (${ONE_SERVICE} instances of one type)`,
+    `registrations paced at ${PACE}/s  ${fmt(paced)}  (open loop, ${PACED_MS / 1000} s)`,
     `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
-    `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB, after reads ${rssAfterReads.toFixed(0)} MB`,
+    `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB (V8 heap in use ${heapIdle.toFixed(0)} MB idle, ${heapFull.toFixed(0)} MB with them), after reads ${rssAfterReads.toFixed(0)} MB`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** The V8 heap in use, from /metrics: what the instances hold, apart from the heap V8 keeps free. */
+async function heapUsedMb(origin) {
+  const response = await fetch(`${origin}/metrics`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  const line = /^nodejs_heap_size_used_bytes (\d+)/m.exec(await response.text());
+  return Number(line[1]) / 1048576;
 }
 
 main().catch((error) => {
