@@ -1,10 +1,12 @@
 // npm run bench:registry — registrations/s and discovery reads/s of Waypost on one core (sqlite
 // store), their p50/p99, registrations into one 5,000-instance service, and RSS with 10,000
 // registered instances, against a plain node:http baseline measured in the same run. Waypost runs
-// pinned to core 0; this load generator to core 1.
-import { mkdtempSync, rmSync } from 'node:fs';
+// pinned to core 0; this load generator to core 1. BENCH_PROFILE=1 runs Waypost under --cpu-prof
+// and prints where its CPU went over the whole run (start-up included).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { summarize } from './lib/cpu-profile.mjs';
 import { fmt, registerMany, runLoad } from './lib/load.mjs';
 import {
   BENCH_ADMIN,
@@ -46,7 +48,15 @@ async function main() {
   });
   await stop(baseline.child);
 
-  const waypost = await startWaypostPinned(root, dataDir);
+  const profiles = join(dataDir, 'profiles');
+  const waypost = await startWaypostPinned(
+    root,
+    join(dataDir, 'data'),
+    {},
+    {
+      nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [],
+    },
+  );
   const origin = waypost.origin;
   const pid = waypost.child.pid;
   const rssIdle = rssMb(pid);
@@ -116,6 +126,9 @@ async function main() {
     }),
   });
   await stop(waypost.child);
+  const profile = process.env.BENCH_PROFILE
+    ? summarize(JSON.parse(readFileSync(join(profiles, readdirSync(profiles)[0]), 'utf8')))
+    : null;
   rmSync(dataDir, { recursive: true, force: true });
 
   const lines = [
@@ -128,6 +141,15 @@ async function main() {
     `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
     `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB (V8 heap in use ${heapIdle.toFixed(0)} MB idle, ${heapFull.toFixed(0)} MB with them), after reads ${rssAfterReads.toFixed(0)} MB`,
   ];
+  if (profile) {
+    lines.push(
+      `profile (${(profile.total / 1e6).toFixed(1)} s of CPU; figures above are slowed by it):`,
+      'self time by place:',
+      ...profile.places,
+      'self time by function:',
+      ...profile.functions,
+    );
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -2,12 +2,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-export async function startPinned({ core, script, args = [], env = {}, ready }) {
+export async function startPinned({ core, script, args = [], env = {}, ready, nodeArgs = [] }) {
   let output = '';
-  const child = spawn('taskset', ['-c', String(core), process.execPath, script, ...args], {
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'taskset',
+    ['-c', String(core), process.execPath, ...nodeArgs, script, ...args],
+    {
+      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
   const deadline = Date.now() + 20_000;
@@ -70,11 +74,18 @@ export const BENCH_ADMIN = 'bench-admin-key-0123456789abcdef';
 /**
  * The built Waypost (dist/main.js, or `main` of another build) pinned to `core` (0) with the
  * benchmarks' keys, no registration rate limit and ephemeral ports; `env` adds or overrides
- * settings. Answers the child, its admin origin and its gateway origin.
+ * settings; `nodeArgs` go to node itself (--cpu-prof). Answers the child, its admin origin and its
+ * gateway origin.
  */
-export async function startWaypostPinned(root, dataDir, env = {}, { main, core = 0 } = {}) {
+export async function startWaypostPinned(
+  root,
+  dataDir,
+  env = {},
+  { main, core = 0, nodeArgs = [] } = {},
+) {
   const started = await startPinned({
     core,
+    nodeArgs,
     script: main ?? new URL('../../dist/main.js', import.meta.url).pathname,
     env: {
       DATA_DIR: dataDir,

@@ -31,7 +31,7 @@ export function createRootLogger(
     return pino(options, pretty({ sync: true, destination: destination ?? 1 }));
   }
   // Asynchronous: lines written while a write is in flight go out together in the next one (a
-  // write per line cost a registration a sixth of its time). Pino flushes what is left when the
+  // write per line cost a registration about 8% of its time). Pino flushes what is left when the
   // process exits; kill -9 can lose the last lines, never a registration.
   return pino(options, destination ?? pino.destination({ fd: 1, sync: false }));
 }

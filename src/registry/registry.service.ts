@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { InstanceCredentialsVerifier } from '../auth/auth.constants';
 import { generateSecret, hashSecret, secretMatchesHash } from '../auth/keys';
 import { AppError } from '../common/errors/app-error';
+import { Serial } from '../common/serial';
 import { healthConfig, proxyConfig } from '../config/config.namespaces';
 import { ChangeReason } from '../model/events';
 import type { CheckStatus } from '../model/check';
@@ -43,7 +44,7 @@ import {
   StoreGuard,
   StoreUnavailableError,
 } from './store/registry-store';
-import { keysMovedBy } from './store/store-keys';
+import { keysMovedBy, ROUTE_SET_KEY } from './store/store-keys';
 
 export interface Registration {
   instance: InstanceRecord;
@@ -89,6 +90,8 @@ export class RegistryService
    * windows, circuit breakers) by record, so a fresh copy per call would reset it on every change.
    */
   private readonly configRouteRecords: readonly RouteRecord[];
+  /** Writes that change routes, one at a time (see transact). */
+  private readonly routeWrites = new Serial();
 
   constructor(
     @Inject(REGISTRY_STORE) private readonly store: RegistryStore,
@@ -393,8 +396,24 @@ export class RegistryService
    * decision is made again on the newer state, up to `attempts` times.
    */
   private async transact<T>(decide: () => Plan<T>, attempts = MAX_ATTEMPTS): Promise<T> {
+    const plan = decide();
+    if (!keysMovedBy(plan.changes).includes(ROUTE_SET_KEY)) {
+      return this.commitDecided(decide, attempts, plan);
+    }
+    // Every route change moves the route set, so two decided in the same turn always conflict, and
+    // their retries would meet again in the next one: N concurrent route writers need N rounds. On
+    // this node they take turns instead (other nodes' writes are still held off by the guard).
+    return this.routeWrites.run(() => this.commitDecided(decide, attempts));
+  }
+
+  /** The loop of transact; `decided` is a first decision already made. */
+  private async commitDecided<T>(
+    decide: () => Plan<T>,
+    attempts: number,
+    decided?: Plan<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const { changes, result, claim } = decide();
+      const { changes, result, claim } = attempt === 1 && decided ? decided : decide();
       if (changes.length === 0) return result;
       const guards: StoreGuard[] = keysMovedBy(changes).map((key) => ({
         key,

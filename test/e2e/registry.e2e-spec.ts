@@ -167,6 +167,37 @@ describe('registry API', () => {
     expect(await ids('')).toEqual([]);
   });
 
+  it('takes 30 registrations with routes sent at once (one turn, one sqlite transaction) and 30 deletes', async () => {
+    const admin = bearer(ADMIN_KEY);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        register(
+          aRegistration({
+            serviceType: 'burst',
+            port: 3500 + i,
+            routes: [{ path: `/burst-${i}` }],
+          }),
+        ),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 201));
+    const listed = await call('GET', `${wp.admin}/services/burst`, { headers: admin });
+    expect(listed.body.instances).toHaveLength(30);
+    const routes = await call('GET', `${wp.admin}/routes`, { headers: admin });
+    const paths = (routes.body.routes as { path: string }[]).map((route) => route.path);
+    for (let i = 0; i < 30; i++) expect(paths).toContain(`/burst-${i}`);
+    const deletes = await Promise.all(
+      answers.map((answer) =>
+        call('DELETE', `${wp.admin}/service/${answer.body.serviceId}`, { headers: admin }),
+      ),
+    );
+    expect(deletes.map((answer) => answer.status)).toEqual(deletes.map(() => 200));
+    const after = await call('GET', `${wp.admin}/routes`, { headers: admin });
+    expect(
+      (after.body.routes as { path: string }[]).filter((route) => route.path.startsWith('/burst')),
+    ).toEqual([]);
+  });
+
   it('answers 404 for an unknown id', async () => {
     for (const [method, path] of [
       ['GET', '/service/00000000-0000-0000-0000-000000000000'],
