@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { parseDuration } from '../model/duration';
 import { AppError } from './errors/app-error';
+import { verdictOf } from './validation-plan';
 
 /** Shared validators: every DTO that takes one of these values takes it through here. */
 
@@ -273,20 +274,27 @@ class SyncValidationPipe extends ValidationPipe {
     return result;
   }
 
+  /** A valid value is told so by its DTO's kept plan; class-validator writes the errors of the rest. */
   protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
+    if (verdictOf(object) === true) return [];
     return validateSync(object, options);
   }
 }
 
+/** What the global pipe asks of class-validator; validation-plan.ts gives the same verdicts for it. */
+export const PIPE_VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: true,
+  validationError: { target: false, value: false },
+} as const satisfies ValidatorOptions;
+
 /** The global pipe: unknown fields are errors, values are transformed, a 400 names the field. */
 export function createValidationPipe(): ValidationPipe {
   return new SyncValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
+    ...PIPE_VALIDATOR_OPTIONS,
     transform: true,
-    forbidUnknownValues: true,
-    stopAtFirstError: true,
-    validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const lines = flattenValidationErrors(errors);
       return new AppError('VALIDATION_FAILED', lines[0] ?? 'invalid input', lines);

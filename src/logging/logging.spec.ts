@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import pino from 'pino';
 import { NestPinoLogger } from './nest-pino.logger';
 import { pathOnly, withoutQueries } from './redaction';
 import { createRootLogger } from './root-logger';
@@ -56,6 +60,37 @@ describe('logging', () => {
     expect(pathOnly('/a#b?c')).toBe('/a');
     expect(pathOnly('/plain')).toBe('/plain');
     expect(pathOnly(undefined)).toBe('');
+  });
+});
+
+describe('the asynchronous stdout', () => {
+  it('holds a bounded backlog, drops what is beyond it and says how many lines it dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waypost-log-'));
+    const file = join(dir, 'out.log');
+    try {
+      const root = createRootLogger({ logLevel: 'info', logFormat: 'json' }, undefined, {
+        dest: file,
+        maxBufferedBytes: 4_096,
+      });
+      // One turn: the first write is in flight, the rest wait in memory until 4 KiB, then drop.
+      for (let i = 0; i < 2_000; i++) root.info({ i }, 'burst');
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      const stream = (root as unknown as Record<symbol, { flushSync(): void }>)[
+        pino.symbols.streamSym
+      ];
+      stream.flushSync();
+      const lines = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; droppedLines?: number });
+      const written = lines.filter((line) => line.msg === 'burst').length;
+      expect(written).toBeGreaterThan(0);
+      expect(written).toBeLessThan(200);
+      const warning = lines.find((line) => line.droppedLines !== undefined);
+      expect(warning).toMatchObject({ level: 'warn', droppedLines: 2_000 - written });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -12,6 +12,16 @@ const PINO_LEVELS: Record<LogLevel, LevelWithSilent> = {
   verbose: 'trace',
 };
 
+/** Log bytes held while stdout is slow; lines beyond are dropped and counted, memory stays bounded. */
+export const LOG_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** Where the JSON lines go when no stream is given: stdout, or (tests) a file; and how much waits. */
+export interface LogTarget {
+  fd?: number;
+  dest?: string;
+  maxBufferedBytes: number;
+}
+
 /**
  * The process's one pino logger: Fastify's, Nest's (through NestPinoLogger) and the gateway's.
  * JSON lines on stdout with `time`, `level` (a name, so a pipeline needs no table) and `msg`;
@@ -20,6 +30,7 @@ const PINO_LEVELS: Record<LogLevel, LevelWithSilent> = {
 export function createRootLogger(
   server: Pick<ServerSettings, 'logLevel' | 'logFormat'>,
   destination?: NodeJS.WritableStream,
+  target: LogTarget = { fd: 1, maxBufferedBytes: LOG_BUFFER_BYTES },
 ): Pino {
   const options = {
     level: PINO_LEVELS[server.logLevel],
@@ -30,10 +41,36 @@ export function createRootLogger(
   if (server.logFormat === 'pretty') {
     return pino(options, pretty({ sync: true, destination: destination ?? 1 }));
   }
+  if (destination) return pino(options, destination);
   // Asynchronous: lines written while a write is in flight go out together in the next one (a
   // write per line cost a registration about 8% of its time). Pino flushes what is left when the
-  // process exits; kill -9 can lose the last lines, never a registration.
-  return pino(options, destination ?? pino.destination({ fd: 1, sync: false }));
+  // process exits; kill -9 can lose the last lines, never a registration. A reader of stdout that
+  // stops reading neither stalls the process (as a synchronous write would) nor grows its memory:
+  // past LOG_BUFFER_BYTES waiting, lines are dropped, and a warning says how many.
+  const stream = pino.destination({
+    fd: target.fd,
+    dest: target.dest,
+    sync: false,
+    maxLength: target.maxBufferedBytes,
+  });
+  const logger = pino(options, stream);
+  reportDrops(stream, logger);
+  return logger;
+}
+
+/** At most one warning a second, with the count of lines dropped since the last one. */
+function reportDrops(stream: ReturnType<typeof pino.destination>, logger: Pino): void {
+  let dropped = 0;
+  let timer: NodeJS.Timeout | null = null;
+  stream.on('drop', (data: string) => {
+    for (let at = data.indexOf('\n'); at !== -1; at = data.indexOf('\n', at + 1)) dropped++;
+    timer ??= setTimeout(() => {
+      timer = null;
+      const lines = dropped;
+      dropped = 0;
+      logger.warn({ droppedLines: lines }, 'log lines dropped: stdout did not take them in time');
+    }, 1_000).unref();
+  });
 }
 
 /** A logger that writes nothing (tests that boot the app in-process without logs). */

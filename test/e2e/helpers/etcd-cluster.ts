@@ -102,6 +102,17 @@ export class EtcdCluster {
     return Math.max(...status.map((s) => s.Status.header.revision));
   }
 
+  /** The index of the member that leads now (as the running members report it). */
+  leader(): number {
+    const status = JSON.parse(this.etcdctl('endpoint', 'status', '-w', 'json')) as {
+      Endpoint: string;
+      Status: { header: { member_id: number }; leader: number };
+    }[];
+    const leading = status.find((s) => s.Status.header.member_id === s.Status.leader);
+    if (!leading) throw new Error('no member says it leads');
+    return this.members.findIndex((member) => member.clientUrl === leading.Endpoint);
+  }
+
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((_, i) => this.stop(i, 'SIGKILL')));
     rmSync(this.dataRoot, { recursive: true, force: true });
