@@ -14,6 +14,7 @@ import {
   StoreUnavailableError,
 } from './registry-store';
 import { TurnBatch } from './turn-batch';
+import { WalCheckpointer } from './wal-checkpointer';
 
 export const SQLITE_FILE = 'waypost.db';
 
@@ -45,6 +46,7 @@ export class SqliteRegistryStore implements RegistryStore {
   /** A write failed (full disk, read-only file): readiness is down until a write succeeds again. */
   private cannotWrite = false;
   private readonly probeWrite: Database.Statement;
+  private readonly checkpointer: WalCheckpointer;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -52,6 +54,7 @@ export class SqliteRegistryStore implements RegistryStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    this.checkpointer = new WalCheckpointer(this.db, join(dataDir, SQLITE_FILE));
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, service_type TEXT NOT NULL, doc TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS routes (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -196,9 +199,14 @@ export class SqliteRegistryStore implements RegistryStore {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.turn.drain();
+    await this.checkpointer.close();
     if (this.db.open) this.db.close();
-    return Promise.resolve();
+  }
+
+  /** The WAL checkpointer, for tests. */
+  get walCheckpointer(): WalCheckpointer {
+    return this.checkpointer;
   }
 }
