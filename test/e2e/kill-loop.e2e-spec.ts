@@ -179,12 +179,30 @@ function killLoop(name: string, kills: number, seed: number, fault: Fault): void
       return Promise.all(
         registrants.map(async (r) => {
           const listed = await ask('GET', `${admin}/services/${r.service}`, asAdmin);
-          const instances = (listed?.status === 200 ? listed.body.instances : []) as {
-            id: string;
-          }[];
+          // Ids only: check bookkeeping (last check, response time) is each node's own.
+          const instances = (listed?.status === 200 ? listed.body.instances : []).map(
+            (instance: { id: string }) => ({ id: instance.id }),
+          ) as { id: string }[];
           return { instances, own: paths.filter((path) => path.startsWith(`/${r.service}/`)) };
         }),
       );
+    }
+
+    /**
+     * An answer once the cluster settled: a 503 (the store did not take a write in time; nothing
+     * written — or, through a gateway, an instance not checked UP yet) is asked again for up to
+     * 5 s. Anything else is the answer.
+     */
+    async function settled(
+      method: string,
+      url: string,
+      headers: Record<string, string> = {},
+    ): Promise<number | undefined> {
+      for (const deadline = Date.now() + 5_000; ;) {
+        const answer = await ask(method, url, headers);
+        if (answer?.status !== 503 || Date.now() > deadline) return answer?.status;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
 
     /** After a round, on the node the registrants use: what it holds, against what was acknowledged. */
@@ -203,8 +221,11 @@ function killLoop(name: string, kills: number, seed: number, fault: Fault): void
               `round ${round} ${r.service}: after a cut operation ${JSON.stringify({ cut, instances, own })}`,
             );
           // Its token may be one the kill kept from us: start the registrant afresh.
-          for (const instance of instances)
-            await ask('DELETE', `${admin}/service/${instance.id}`, asAdmin);
+          for (const instance of instances) {
+            const removed = await settled('DELETE', `${admin}/service/${instance.id}`, asAdmin);
+            if (removed !== 200)
+              violations.push(`round ${round} ${r.service}: cleanup answered ${removed}`);
+          }
           r.known = null;
           r.cut = null;
           continue;
@@ -225,12 +246,11 @@ function killLoop(name: string, kills: number, seed: number, fault: Fault): void
           violations.push(
             `round ${round} ${r.service}: routes ${JSON.stringify(own)}, acknowledged ${known.path}`,
           );
-        const beat = await ask('PUT', `${admin}/service/${known.id}/heartbeat`, creds(known));
-        if (beat?.status !== 200)
-          violations.push(`round ${round} ${r.service}: token refused (${beat?.status})`);
-        const routed = await ask('GET', `${gateway}${known.path}/x`);
-        if (routed?.status !== 200)
-          violations.push(`round ${round} ${r.service}: gateway answered ${routed?.status}`);
+        const beat = await settled('PUT', `${admin}/service/${known.id}/heartbeat`, creds(known));
+        if (beat !== 200) violations.push(`round ${round} ${r.service}: token refused (${beat})`);
+        const routed = await settled('GET', `${gateway}${known.path}/x`);
+        if (routed !== 200)
+          violations.push(`round ${round} ${r.service}: gateway answered ${routed}`);
       }
     }
 
@@ -248,11 +268,9 @@ function killLoop(name: string, kills: number, seed: number, fault: Fault): void
           violations.push(`round ${round}: ${other.admin} shows ${seen}, the target ${wanted}`);
         for (const r of registrants) {
           if (!r.known) continue;
-          const routed = await ask('GET', `${other.gateway}${r.known.path}/x`);
-          if (routed?.status !== 200)
-            violations.push(
-              `round ${round} ${r.service}: ${other.gateway} answered ${routed?.status}`,
-            );
+          const routed = await settled('GET', `${other.gateway}${r.known.path}/x`);
+          if (routed !== 200)
+            violations.push(`round ${round} ${r.service}: ${other.gateway} answered ${routed}`);
         }
       }
     }
@@ -382,6 +400,7 @@ describe('kill -9 loops', () => {
           ETCD_PREFIX: prefix,
           NODE_ID: name,
           NODE_TTL: '3s',
+          HEALTH_CHECK_INTERVAL: '500ms',
           DATA_DIR: join(dataDir, name),
         }),
       );

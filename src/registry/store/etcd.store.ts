@@ -192,6 +192,12 @@ export class EtcdRegistryStore implements RegistryStore {
         snapshot.serviceIndexes[entry.key.slice(SERVICES.length)] = entry.modRevision;
         continue;
       }
+      if (entry.key === ROUTE_SET_KEY) {
+        // No record, but guarded: a node that started after routes existed must know its revision,
+        // or every route change it decides conflicts until another node changes a route.
+        snapshot.revisions[entry.key] = entry.modRevision;
+        continue;
+      }
       const parsed = this.parse(entry);
       if (!parsed) continue;
       if (parsed.op === 'putInstance') {
