@@ -2,7 +2,8 @@
 // store), their p50/p99, registrations into one 5,000-instance service, and RSS with 10,000
 // registered instances, against a plain node:http baseline measured in the same run. Waypost runs
 // pinned to core 0; this load generator to core 1. BENCH_PROFILE=1 runs Waypost under --cpu-prof
-// and prints where its CPU went over the whole run (start-up included).
+// and prints where its CPU went over the whole run (start-up included); BENCH_NODE_ARGS passes
+// flags to Waypost's node (V8's heap settings, say).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,10 @@ const READ_MS = Number(process.env.BENCH_READ_MS ?? 10_000);
 // service types, to read the latency at that rate rather than at whatever rate 32 clients reach.
 const PACE = Number(process.env.BENCH_PACE ?? 3_000);
 const PACED_MS = Number(process.env.BENCH_PACED_MS ?? 5_000);
+// RSS right after the burst is mostly heap V8 grew and has not given back yet; it is read again
+// once the process has been idle this long (V8's memory reducer starts after about 8 s).
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 30_000);
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const KEY = BENCH_KEY;
 const ADMIN = BENCH_ADMIN;
 const root = new URL('..', import.meta.url).pathname;
@@ -54,7 +59,10 @@ async function main() {
     join(dataDir, 'data'),
     {},
     {
-      nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [],
+      nodeArgs: [
+        ...NODE_ARGS,
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
+      ],
     },
   );
   const origin = waypost.origin;
@@ -80,6 +88,9 @@ async function main() {
   const cpuRegistrations = cpuSeconds(pid) - cpu0;
   const rssFull = rssMb(pid);
   const heapFull = await heapUsedMb(origin);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const rssSettled = rssMb(pid);
+  const heapSettled = await heapUsedMb(origin);
 
   const reads = await runLoad({
     origin,
@@ -139,7 +150,7 @@ async function main() {
     `registrations into one service  ${fmt(oneService)}  (${ONE_SERVICE} instances of one type)`,
     `registrations paced at ${PACE}/s  ${fmt(paced)}  (open loop, ${PACED_MS / 1000} s)`,
     `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
-    `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB (V8 heap in use ${heapIdle.toFixed(0)} MB idle, ${heapFull.toFixed(0)} MB with them), after reads ${rssAfterReads.toFixed(0)} MB`,
+    `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB right after them and ${rssSettled.toFixed(0)} MB ${SETTLE_MS / 1000} s later (V8 heap in use ${heapIdle.toFixed(0)} MB idle, ${heapFull.toFixed(0)} then ${heapSettled.toFixed(0)} MB), after reads ${rssAfterReads.toFixed(0)} MB${NODE_ARGS.length ? ` (node ${NODE_ARGS.join(' ')})` : ''}`,
   ];
   if (profile) {
     lines.push(

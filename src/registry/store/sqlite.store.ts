@@ -204,9 +204,4 @@ export class SqliteRegistryStore implements RegistryStore {
     await this.checkpointer.close();
     if (this.db.open) this.db.close();
   }
-
-  /** The WAL checkpointer, for tests. */
-  get walCheckpointer(): WalCheckpointer {
-    return this.checkpointer;
-  }
 }
