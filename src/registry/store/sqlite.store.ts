@@ -199,9 +199,10 @@ export class SqliteRegistryStore implements RegistryStore {
     }
   }
 
+  /** Closed at once (readiness fails at once); the checkpoint worker's connection goes after. */
   async close(): Promise<void> {
     this.turn.drain();
-    await this.checkpointer.close();
     if (this.db.open) this.db.close();
+    await this.checkpointer.close();
   }
 }

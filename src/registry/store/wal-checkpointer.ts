@@ -86,7 +86,7 @@ export class WalCheckpointer {
     return this.worker !== null;
   }
 
-  /** Stops the worker first: the writing connection's close then checkpoints what is left. */
+  /** Stops the worker; the last connection to close checkpoints what is left. */
   async close(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
