@@ -117,23 +117,17 @@ async function main() {
       healthCheck: { type: 'none' },
     }),
   });
-  const paced = await runLoad({
+  const paced = await registerMany({
     origin,
-    concurrency: 64,
-    durationMs: PACED_MS,
-    maxRequests: Math.ceil((PACE * PACED_MS) / 1000),
+    key: KEY,
+    count: Math.ceil((PACE * PACED_MS) / 1000),
     ratePerSec: PACE,
-    expectStatus: 201,
-    next: (i) => ({
-      method: 'POST',
-      path: '/service',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        serviceType: `paced-${i % TYPES}`,
-        host: `10.201.${(i >> 8) & 255}.${i & 255}`,
-        port: 3000 + (i >> 16),
-        healthCheck: { type: 'none' },
-      }),
+    concurrency: 64,
+    bodyOf: (i) => ({
+      serviceType: `paced-${i % TYPES}`,
+      host: `10.201.${(i >> 8) & 255}.${i & 255}`,
+      port: 3000 + (i >> 16),
+      healthCheck: { type: 'none' },
     }),
   });
   await stop(waypost.child);

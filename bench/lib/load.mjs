@@ -62,13 +62,17 @@ export function fmt(result) {
   return `${result.perSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  (${result.requests} requests, ${result.failures} failed)`;
 }
 
-/** Registers `count` instances through `POST /service`, 32 at a time; `bodyOf(i)` gives each body. */
-export function registerMany({ origin, key, count, bodyOf }) {
+/**
+ * Registers `count` instances through `POST /service`, 32 at a time; `bodyOf(i)` gives each body.
+ * With `ratePerSec`, on that schedule instead (open loop), from `concurrency` connections.
+ */
+export function registerMany({ origin, key, count, bodyOf, ratePerSec, concurrency = 32 }) {
   return runLoad({
     origin,
-    concurrency: 32,
+    concurrency,
     durationMs: 600_000,
     maxRequests: count,
+    ratePerSec,
     expectStatus: 201,
     next: (i) =>
       i >= count

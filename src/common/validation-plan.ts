@@ -15,7 +15,7 @@ import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-
 export type Verdict = boolean | null;
 
 interface Constraint {
-  validate(value: unknown, args: ValidationArguments): unknown;
+  instance: { validate(value: unknown, args: ValidationArguments): unknown };
   async: boolean;
 }
 
@@ -65,10 +65,9 @@ function planOf(target: new (...args: unknown[]) => unknown): ClassPlan {
       each: m.each === true,
       constraints: m.constraints ?? [],
       validateIf: m.validateIf,
-      checks: storage.getTargetValidatorConstraints(m.constraintCls).map((c) => ({
-        validate: (value, args) => c.instance.validate(value, args),
-        async: c.async === true,
-      })),
+      checks: storage
+        .getTargetValidatorConstraints(m.constraintCls)
+        .map((c) => ({ instance: c.instance, async: c.async === true })),
     });
     return {
       name,
@@ -111,7 +110,7 @@ function ruleHolds(rule: Rule, object: object, property: string, value: unknown)
   for (const check of rule.checks) {
     if (check.async) return null;
     for (const item of values) {
-      const result = check.validate(item, args);
+      const result = check.instance.validate(item, args);
       if (result instanceof Promise) return null;
       if (!result) return false;
     }
