@@ -83,7 +83,7 @@ export class PrefixFollower {
       .create()
       .then((watcher) => {
         if (generation !== this.generation || this.stopped) {
-          void watcher.cancel().catch(() => {});
+          void discard(watcher);
           return;
         }
         this.watcher = watcher;
@@ -172,16 +172,7 @@ export class PrefixFollower {
   private async dropWatcher(): Promise<void> {
     const watcher = this.watcher;
     this.watcher = null;
-    if (watcher) {
-      watcher.removeAllListeners();
-      // A listener-less watcher would throw on an 'error' emitted while it is cancelled.
-      watcher.on('error', () => {});
-      // etcd answers a cancel on the stream; a stream that is down answers nothing.
-      await Promise.race([
-        watcher.cancel().catch(() => {}),
-        new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
-      ]);
-    }
+    if (watcher) await discard(watcher);
   }
 
   private keyOf(kv: IKeyValue): string {
@@ -196,4 +187,19 @@ export class PrefixFollower {
       lease: String(kv.lease ?? '0'),
     };
   }
+}
+
+/**
+ * Cancels a watcher no one follows any more — the current one, or one whose create() came back
+ * after a newer watch started. A listener-less watcher would throw (and end the process) on an
+ * 'error' emitted while it is cancelled, so it gets a quiet one first.
+ */
+async function discard(watcher: Watcher): Promise<void> {
+  watcher.removeAllListeners();
+  watcher.on('error', () => {});
+  // etcd answers a cancel on the stream; a stream that is down answers nothing.
+  await Promise.race([
+    watcher.cancel().catch(() => {}),
+    new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+  ]);
 }

@@ -48,6 +48,14 @@ describe('a fleet of three nodes on etcd', () => {
       DATA_DIR: join(dataDir, name),
     }).then((node) => {
       nodes.set(name, node);
+      // The tests end nodes with signals; a node that exits non-zero crashed: say how, or the
+      // failure reads only as ECONNREFUSED.
+      node.child.once('exit', (code) => {
+        if (code !== null && code !== 0)
+          process.stdout.write(
+            `fleet node ${name} exited with ${code}:\n${node.output().slice(-4_000)}\n`,
+          );
+      });
       return node;
     });
   const node = (name: string) => nodes.get(name) as WaypostProcess;
