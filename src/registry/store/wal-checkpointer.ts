@@ -8,6 +8,13 @@ export const CHECKPOINT_INTERVAL_MS = 250;
 const AUTOCHECKPOINT_PAGES = 1000;
 
 /**
+ * While the worker runs, the writer still checkpoints once the WAL passes this many pages (8 MiB):
+ * a passive checkpoint beside a busy writer may never catch up (a CI churn run reached 19 MiB with
+ * none), and this bounds the WAL while costing the writer nothing as long as the worker keeps up.
+ */
+const BACKSTOP_PAGES = 2000;
+
+/**
  * The worker's code, run from a string so it needs no file of its own next to the build (the
  * tests run the sources): a second connection to the same file that checkpoints PASSIVE — never
  * waiting for the writer, never making it wait — on a timer.
@@ -42,8 +49,8 @@ parentPort.on('message', () => {
  * committing connection by default, so every thousandth page a registration waited while pages
  * were copied and the database file fsynced (measured: 54–64 writes of a 25,000-registration run
  * over 5 ms, one of 519 ms; with this worker 1–7, the longest 21 ms). Here a worker thread
- * checkpoints instead. If the worker ends or cannot start, the writing connection checkpoints as
- * SQLite would, so the WAL never grows without bound.
+ * checkpoints instead, with the writer's own as a backstop past BACKSTOP_PAGES. If the worker ends or
+ * cannot start, the writing connection checkpoints as SQLite would.
  */
 export class WalCheckpointer {
   private worker: Worker | null = null;
@@ -66,7 +73,7 @@ export class WalCheckpointer {
       worker.unref();
       worker.on('error', () => this.fallBack());
       worker.on('exit', () => this.fallBack());
-      this.db.pragma('wal_autocheckpoint = 0');
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
       this.worker = worker;
     } catch {
       this.fallBack();
