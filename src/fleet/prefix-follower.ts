@@ -46,10 +46,29 @@ export class PrefixFollower {
     private readonly onTrouble: (message: string) => void = () => {},
   ) {}
 
+  /**
+   * The read under way: one at a time, so two snapshots never arrive out of order and take memory
+   * back to an older revision.
+   */
+  private reading: Promise<void> | null = null;
+
   /** Reads the prefix once and starts watching; rejects when etcd does not answer. */
-  async start(): Promise<void> {
-    await this.read();
-    this.watchFrom(this.revision + 1);
+  start(): Promise<void> {
+    return this.reload();
+  }
+
+  /**
+   * Reads everything now instead of waiting for the watch: for a reader that knows a revision was
+   * committed and must see it while the watch reconnects (after a member went away, say). Resolves
+   * once the snapshot is delivered; rejects when etcd does not answer (the follower then retries as
+   * after any failed read). A read already under way is joined, not doubled.
+   */
+  resync(): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('the follower is stopped'));
+    return this.reload().catch((error: Error) => {
+      this.again('reload', `etcd read failed (${error.message})`);
+      throw error;
+    });
   }
 
   /** The revision of the last transaction delivered. */
@@ -61,6 +80,24 @@ export class PrefixFollower {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.dropWatcher();
+  }
+
+  /** Stops following the current watch, reads everything, and watches on from what was read. */
+  private reload(): Promise<void> {
+    this.reading ??= (async () => {
+      // The current watcher's late events are ignored from here: the read supersedes them.
+      this.generation++;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      void this.dropWatcher();
+      try {
+        await this.read();
+      } finally {
+        this.reading = null;
+      }
+      this.watchFrom(this.revision + 1);
+    })();
+    return this.reading;
   }
 
   private async read(): Promise<void> {
@@ -102,6 +139,7 @@ export class PrefixFollower {
         });
       })
       .catch((error: Error) => {
+        if (generation !== this.generation) return;
         this.again('resume', `etcd watch could not start (${error.message})`);
       });
   }
@@ -163,9 +201,9 @@ export class PrefixFollower {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (how === 'resume') return this.watchFrom(this.revision + 1);
-      this.read()
-        .then(() => this.watchFrom(this.revision + 1))
-        .catch((error: Error) => this.again('reload', `etcd read failed (${error.message})`));
+      this.reload().catch((error: Error) =>
+        this.again('reload', `etcd read failed (${error.message})`),
+      );
     }, wait);
   }
 

@@ -58,8 +58,10 @@ const NO_SUCH_TOKEN = hashSecret(generateSecret());
 
 /** How often a decision is made again when another writer changed what it was made on. */
 const MAX_ATTEMPTS = 5;
-/** How long a write waits for its node to apply it before answering from what it decided. */
-const APPLY_WAIT_MS = 2_000;
+/** How long the store's feed has to bring a commit before this node reads the store itself. */
+const FEED_WAIT_MS = 1_000;
+/** How long a write then goes on trying to read its commit before it answers 503. */
+const CATCH_UP_MS = 2_000;
 
 /** One decision: what to commit, what the caller gets, and the check claim it needs, if any. */
 interface Plan<T> {
@@ -423,16 +425,14 @@ export class RegistryService
       try {
         const services = [...this.applier.touchedServices(changes)];
         const revision = await this.store.commit(changes, guards, services);
-        if (!(await this.applier.untilApplied(revision, APPLY_WAIT_MS))) {
-          this.logger.warn(`revision ${revision} is committed but not applied here yet`);
-        }
+        await this.caughtUp(revision);
         return result;
       } catch (error) {
         if (error instanceof StoreConflictError) {
           if (attempt >= attempts) {
             throw new AppError('CONFLICT', 'changed by another request meanwhile; try again');
           }
-          await this.applier.untilApplied(error.revision, APPLY_WAIT_MS);
+          await this.caughtUp(error.revision);
           continue;
         }
         if (error instanceof StoreUnavailableError) {
@@ -442,6 +442,33 @@ export class RegistryService
         throw error;
       }
     }
+  }
+
+  /**
+   * Resolves once this node has applied `revision`: from the store's feed or, when the feed is late
+   * (an etcd watch reconnecting after a member went away), from a read of the store. A write is
+   * never answered from memory that does not hold it yet: the client's next request, to this node,
+   * would not find what it was just told exists. When even the store cannot be read, 503: on etcd,
+   * like a write whose answer came too late, it may have committed.
+   */
+  private async caughtUp(revision: number): Promise<void> {
+    if (await this.applier.untilApplied(revision, FEED_WAIT_MS)) return;
+    const catchUp = this.store.catchUp;
+    if (catchUp) {
+      this.logger.warn(
+        `revision ${revision} is committed but not applied here yet: reading the store`,
+      );
+      for (const deadline = Date.now() + CATCH_UP_MS; Date.now() < deadline;) {
+        const read = await catchUp.call(this.store).then(
+          () => true,
+          () => false,
+        );
+        if (this.applier.revision >= revision) return;
+        // A failed read is tried again after a pause in which the feed may still bring it.
+        if (!read && (await this.applier.untilApplied(revision, 100))) return;
+      }
+    }
+    throw new AppError('STORE_UNAVAILABLE', 'store unavailable');
   }
 
   /**

@@ -72,6 +72,11 @@ interface Fault {
   indeterminate: ReadonlySet<number>;
   /** Whether each kill must cut some operation (a killed process does; an election may not). */
   cutsEveryRound: boolean;
+  /**
+   * Each service's index in the store itself, where nodes follow a store they may lag behind (etcd):
+   * verification starts once the node shows them, so it judges what the node converged to.
+   */
+  storeIndexes?(): Record<string, number>;
 }
 
 /**
@@ -211,9 +216,39 @@ function killLoop(name: string, kills: number, seed: number, fault: Fault, run =
       }
     }
 
+    /**
+     * Waits until the node shows every service at the index the store holds: a node whose watch
+     * is late reads the store within about two seconds (its pinger), so 5 s is generous.
+     */
+    async function caughtUp(admin: string, registrants: Registrant[], round: number) {
+      const stored = fault.storeIndexes?.();
+      if (!stored) return;
+      const behind = async () => {
+        const late: string[] = [];
+        for (const r of registrants) {
+          const answer = await request(`${admin}/services/${r.service}`, { headers: asAdmin });
+          await answer.body.dump();
+          const shown = Number(answer.headers['x-waypost-index'] ?? 0);
+          if (shown < (stored[r.service] ?? 0))
+            late.push(`${r.service} ${shown}<${stored[r.service]}`);
+        }
+        return late;
+      };
+      let late = await behind();
+      for (const deadline = Date.now() + 5_000; late.length > 0 && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        late = await behind();
+      }
+      if (late.length > 0)
+        violations.push(
+          `round ${round}: ${admin} still behind the store after 5 s: ${late.join(', ')}`,
+        );
+    }
+
     /** After a round, on the node the registrants use: what it holds, against what was acknowledged. */
     async function verify(registrants: Registrant[], round: number): Promise<void> {
       const { admin, gateway } = origins.target;
+      await caughtUp(admin, registrants, round);
       const views = await viewOf(admin, registrants);
       for (const [i, r] of registrants.entries()) {
         const { instances, own } = views[i];
@@ -431,6 +466,19 @@ describe('kill -9 loops', () => {
         rmSync(dataDir, { recursive: true, force: true });
       },
       indeterminate: new Set([503]),
+      storeIndexes() {
+        // A service's index is the mod revision of its `services/<type>` key (etcd.store.ts).
+        const services = `${prefix}registry/services/`;
+        const listed = JSON.parse(cluster.etcdctl('get', '--prefix', services, '-w', 'json')) as {
+          kvs?: { key: string; mod_revision: number }[];
+        };
+        return Object.fromEntries(
+          (listed.kvs ?? []).map((kv) => [
+            Buffer.from(kv.key, 'base64').toString().slice(services.length),
+            kv.mod_revision,
+          ]),
+        );
+      },
     };
   }
 

@@ -78,6 +78,12 @@ export interface RegistryStore {
     guards: readonly StoreGuard[],
     services: readonly string[],
   ): Promise<number>;
+  /**
+   * Brings the feed to the store's latest revision now, for a writer whose commit the feed has not
+   * delivered in time (etcd: a read of everything instead of waiting for a watch that reconnects).
+   * Left out by stores whose feed delivers each commit before the commit resolves.
+   */
+  catchUp?(): Promise<void>;
   /** True while the store takes writes (readiness). */
   ping(): boolean;
   close(): Promise<void>;
