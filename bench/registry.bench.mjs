@@ -29,8 +29,9 @@ const READ_MS = Number(process.env.BENCH_READ_MS ?? 10_000);
 const PACE = Number(process.env.BENCH_PACE ?? 3_000);
 const PACED_MS = Number(process.env.BENCH_PACED_MS ?? 5_000);
 // RSS right after the burst is mostly heap V8 grew and has not given back yet; it is read again
-// once the process has been idle this long (V8's memory reducer starts after about 8 s).
+// once the process has been idle this long (Waypost's idle heap trim runs within seconds).
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 30_000);
+const IDLE_MS = 5_000;
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const KEY = BENCH_KEY;
 const ADMIN = BENCH_ADMIN;
@@ -67,6 +68,8 @@ async function main() {
   );
   const origin = waypost.origin;
   const pid = waypost.child.pid;
+  // Idle means after start-up has settled: the idle heap trim gives back what loading left.
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
   const rssIdle = rssMb(pid);
   const heapIdle = await heapUsedMb(origin);
 

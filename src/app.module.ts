@@ -12,6 +12,7 @@ import { HealthMonitorModule } from './health-monitor/health-monitor.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { RegistryModule } from './registry/registry.module';
+import { RuntimeModule } from './runtime/runtime.module';
 import { TlsMaterial, TlsModule } from './tls/tls.module';
 import { WatchModule } from './watch/watch.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         WatchModule,
         ConsulModule,
         DashboardModule,
+        RuntimeModule,
       ],
     };
   }
