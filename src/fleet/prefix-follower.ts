@@ -38,6 +38,11 @@ export class PrefixFollower {
   private retryTimer: NodeJS.Timeout | null = null;
   /** Bumped by each new watch, so a late event of an old watcher is ignored. */
   private generation = 0;
+  /**
+   * The read under way: one at a time, so two snapshots never arrive out of order and take memory
+   * back to an older revision.
+   */
+  private reading: Promise<void> | null = null;
 
   constructor(
     private readonly client: Etcd3,
@@ -45,12 +50,6 @@ export class PrefixFollower {
     private readonly sink: FollowerSink,
     private readonly onTrouble: (message: string) => void = () => {},
   ) {}
-
-  /**
-   * The read under way: one at a time, so two snapshots never arrive out of order and take memory
-   * back to an older revision.
-   */
-  private reading: Promise<void> | null = null;
 
   /** Reads the prefix once and starts watching; rejects when etcd does not answer. */
   start(): Promise<void> {
