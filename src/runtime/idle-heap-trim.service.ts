@@ -59,10 +59,18 @@ export class IdleHeapTrim implements OnModuleInit, OnModuleDestroy {
     };
     if (this.trimming || !this.session || !shouldTrim(look, this.last)) return;
     this.trimming = true;
+    const started = performance.now();
     this.session.post('HeapProfiler.collectGarbage', () => {
       this.trimming = false;
       this.trims++;
       this.last = { heapTotal: getHeapStatistics().total_heap_size, at: Date.now() };
+      this.logger.log(
+        `heap trimmed while idle: ${mib(look.heapTotal)} → ${mib(this.last.heapTotal)} MiB in ${Math.round(performance.now() - started)} ms`,
+      );
     });
   }
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1048576);
 }
