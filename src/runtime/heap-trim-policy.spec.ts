@@ -2,7 +2,7 @@ import { HEAP_TRIM, shouldTrim } from './heap-trim-policy';
 
 const MIB = 1024 * 1024;
 const last = { heapTotal: 60 * MIB, at: 0 };
-const quietAndGrown = { utilization: 0.01, heapTotal: 60 * MIB + HEAP_TRIM.grownBy, now: 60_000 };
+const quietAndGrown = { utilization: 0.001, heapTotal: 60 * MIB + HEAP_TRIM.grownBy, now: 60_000 };
 
 describe(shouldTrim.name, () => {
   it('trims a heap that grew, once the process is quiet', () => {

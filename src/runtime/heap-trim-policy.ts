@@ -12,8 +12,11 @@ const MIB = 1024 * 1024;
 export const HEAP_TRIM = {
   /** How often the process is looked at. */
   everyMs: 2_000,
-  /** Quiet: the event loop was busy less than this share of the last look's interval. */
-  quietBelow: 0.05,
+  /**
+   * Quiet: the event loop was busy less than this share of the last look's interval. An idle
+   * process with its own timers stays well under it; a trickle of traffic does not.
+   */
+  quietBelow: 0.01,
   /** Growth of V8's heap (what it holds from the system) since the last trim worth a collection. */
   grownBy: 16 * MIB,
   /** At most one trim in this long, whatever happens. */
