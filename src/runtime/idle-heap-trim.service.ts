@@ -25,8 +25,6 @@ export class IdleHeapTrim implements OnModuleInit, OnModuleDestroy {
   /** None yet: the first quiet moment after start-up trims what loading the modules left. */
   private last: LastTrim = { heapTotal: 0, at: 0 };
   private trimming = false;
-  /** Trims done, for the tests and the curious (`/metrics` shows the heap itself). */
-  trims = 0;
 
   onModuleInit(): void {
     try {
@@ -62,7 +60,6 @@ export class IdleHeapTrim implements OnModuleInit, OnModuleDestroy {
     const started = performance.now();
     this.session.post('HeapProfiler.collectGarbage', () => {
       this.trimming = false;
-      this.trims++;
       this.last = { heapTotal: getHeapStatistics().total_heap_size, at: Date.now() };
       this.logger.log(
         `heap trimmed while idle: ${mib(look.heapTotal)} → ${mib(this.last.heapTotal)} MiB in ${Math.round(performance.now() - started)} ms`,
