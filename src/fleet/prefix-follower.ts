@@ -64,6 +64,8 @@ export class PrefixFollower {
    */
   resync(): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('the follower is stopped'));
+    // A joined read's failure is its starter's to retry.
+    if (this.reading) return this.reading;
     return this.reload().catch((error: Error) => {
       this.again('reload', `etcd read failed (${error.message})`);
       throw error;

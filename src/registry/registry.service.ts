@@ -453,13 +453,12 @@ export class RegistryService
    */
   private async caughtUp(revision: number): Promise<void> {
     if (await this.applier.untilApplied(revision, FEED_WAIT_MS)) return;
-    const catchUp = this.store.catchUp;
-    if (catchUp) {
+    if (this.store.catchUp) {
       this.logger.warn(
         `revision ${revision} is committed but not applied here yet: reading the store`,
       );
       for (const deadline = Date.now() + CATCH_UP_MS; Date.now() < deadline;) {
-        const read = await catchUp.call(this.store).then(
+        const read = await this.store.catchUp().then(
           () => true,
           () => false,
         );

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { ChildProcess, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { ADMIN_KEY, REGISTRATION_KEY } from './helpers/start-waypost';
-import { kill, spawnWaypost, WaypostProcess } from './helpers/waypost-process';
+import { kill, rssMiB, spawnLoadTarget, WaypostProcess } from './helpers/waypost-process';
 
 const INSTANCES = 100;
 const SECONDS = Number(process.env.CHURN_SECONDS ?? 60);
@@ -33,10 +33,6 @@ process.on('message', () => process.send(arrivals));
 `;
 
 const now = () => performance.now();
-
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-}
 
 function sizeMiB(path: string): number {
   try {
@@ -75,13 +71,7 @@ describe('churn on sqlite', () => {
       backendProcess.once('message', (message) => resolve(message as number[])),
     );
     dataDir = mkdtempSync(join(tmpdir(), 'waypost-churn-'));
-    wp = await spawnWaypost({
-      STORE: 'sqlite',
-      DATA_DIR: dataDir,
-      REGISTRATION_KEY,
-      ADMIN_KEY,
-      REGISTRATION_RATE_LIMIT: '1000000',
-    });
+    wp = await spawnLoadTarget(dataDir);
   });
 
   afterAll(async () => {

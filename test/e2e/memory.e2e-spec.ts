@@ -1,19 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REGISTRATION_KEY, ADMIN_KEY } from './helpers/start-waypost';
-import { kill, spawnWaypost, WaypostProcess } from './helpers/waypost-process';
+import { kill, rssMiB, spawnLoadTarget, WaypostProcess } from './helpers/waypost-process';
 
 /** The registry's memory aim: 10,000 instances in at most 150 MB RSS. */
 const INSTANCES = 10_000;
 const AIM_MB = 150;
 const CONCURRENCY = 32;
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,13 +23,7 @@ describe('memory after a burst of registrations', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'waypost-memory-'));
-    wp = await spawnWaypost({
-      STORE: 'sqlite',
-      DATA_DIR: dataDir,
-      REGISTRATION_KEY,
-      ADMIN_KEY,
-      REGISTRATION_RATE_LIMIT: '1000000',
-    });
+    wp = await spawnLoadTarget(dataDir);
   });
 
   afterAll(async () => {
@@ -44,7 +33,7 @@ describe('memory after a burst of registrations', () => {
 
   it(`gives back what ${INSTANCES} registrations left behind once quiet`, async () => {
     await sleep(5_000); // start-up's own garbage trimmed
-    const idle = rssMb(wp.child.pid!);
+    const idle = rssMiB(wp.child.pid!);
     let next = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -69,13 +58,13 @@ describe('memory after a burst of registrations', () => {
         }
       }),
     );
-    const burst = rssMb(wp.child.pid!);
+    const burst = rssMiB(wp.child.pid!);
     // The instances hold about 25 MB of heap; the burst leaves several times that behind.
     const bound = Math.min(AIM_MB, idle + 50);
     let settled = burst;
     for (const deadline = Date.now() + 20_000; settled > bound && Date.now() < deadline;) {
       await sleep(500);
-      settled = rssMb(wp.child.pid!);
+      settled = rssMiB(wp.child.pid!);
     }
     process.stdout.write(
       `memory: idle ${idle.toFixed(0)} MB, right after ${INSTANCES} registrations ${burst.toFixed(0)} MB, quiet ${settled.toFixed(0)} MB\n`,

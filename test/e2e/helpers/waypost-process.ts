@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADMIN_KEY, REGISTRATION_KEY } from './start-waypost';
 
 const MAIN = join(__dirname, '..', '..', '..', 'dist', 'main.js');
 
@@ -81,4 +83,20 @@ export async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill(signal);
   return exited;
+}
+
+/** The built process on sqlite in `dataDir`, with the tests' keys and no registration rate limit: a target to load. */
+export function spawnLoadTarget(dataDir: string): Promise<WaypostProcess> {
+  return spawnWaypost({
+    STORE: 'sqlite',
+    DATA_DIR: dataDir,
+    REGISTRATION_KEY,
+    ADMIN_KEY,
+    REGISTRATION_RATE_LIMIT: '1000000',
+  });
+}
+
+/** A process's resident memory, as the kernel counts it. */
+export function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
