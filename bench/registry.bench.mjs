@@ -3,7 +3,7 @@
 // registered instances, against a plain node:http baseline measured in the same run. Waypost runs
 // pinned to core 0; this load generator to core 1. BENCH_PROFILE=1 runs Waypost under --cpu-prof
 // and prints where its CPU went over the whole run (start-up included); BENCH_NODE_ARGS passes
-// flags to Waypost's node (V8's heap settings, say).
+// flags to Waypost's node (V8's heap settings, say); BENCH_MAIN runs another build's main.js.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,7 @@ async function main() {
     join(dataDir, 'data'),
     {},
     {
+      main: process.env.BENCH_MAIN || undefined,
       nodeArgs: [
         ...NODE_ARGS,
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),

@@ -21,6 +21,7 @@ describe('parseSettings', () => {
       logLevel: 'info',
       logFormat: 'json',
       accessLog: false,
+      heapTrim: true,
       nodeId: `${hostname()}:8081`,
       nodeTtlMs: 10_000,
     });
@@ -87,6 +88,11 @@ describe('parseSettings', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^REGISTRATION_KEY:/);
     expect(problems[0]).not.toContain('short secret');
+  });
+
+  it('turns the idle heap trim off with HEAP_TRIM=false', () => {
+    expect(parseSettings({ env: { HEAP_TRIM: 'false' }, file: {} }).server.heapTrim).toBe(false);
+    expect(problemsOf({ HEAP_TRIM: 'sometimes' })).toEqual(['HEAP_TRIM: must be true or false']);
   });
 
   it('reads the logging settings and METRICS_TOKEN, which may open nothing but /metrics', () => {

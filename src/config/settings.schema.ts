@@ -166,6 +166,7 @@ export const SETTINGS = {
   accessLog: setting('ACCESS_LOG', false, flag),
   zone: setting<string | null>('ZONE', null, nullableText(64)),
   shutdownDelay: setting('SHUTDOWN_DELAY', 0, duration(0, 10 * 60_000)),
+  heapTrim: setting('HEAP_TRIM', true, flag),
   registrationKey: setting<string | null>(
     ['REGISTRATION_KEY', 'SERVICE_REGISTRATION_KEY'],
     null,
@@ -309,6 +310,7 @@ export function parseSettings(sources: SettingsSources): Settings {
       accessLog: v.accessLog,
       zone: v.zone,
       shutdownDelayMs: v.shutdownDelay,
+      heapTrim: v.heapTrim,
       maxWatchers: v.maxWatchers,
       nodeId: v.nodeId ?? `${hostname()}:${v.adminPort}`,
       nodeTtlMs: v.nodeTtl,

@@ -17,6 +17,8 @@ export interface ServerSettings {
   zone: string | null;
   /** On SIGTERM, how long readiness reports shutting_down before listeners close. */
   shutdownDelayMs: number;
+  /** Give memory back when the process is quiet after its heap grew (runtime/). */
+  heapTrim: boolean;
   /** Open watch streams at most; one more gets 503. */
   maxWatchers: number;
   /** This node's name in the fleet (host name + admin port unless NODE_ID says). */

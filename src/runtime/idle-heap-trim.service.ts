@@ -1,4 +1,6 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { serverConfig } from '../config/config.namespaces';
 import { Session } from 'node:inspector';
 import { performance, EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
@@ -26,7 +28,10 @@ export class IdleHeapTrim implements OnModuleInit, OnModuleDestroy {
   private last: LastTrim = { heapTotal: 0, at: 0 };
   private trimming = false;
 
+  constructor(@Inject(serverConfig.KEY) private readonly server: ConfigType<typeof serverConfig>) {}
+
   onModuleInit(): void {
+    if (!this.server.heapTrim) return;
     try {
       // Where no session can be had, V8 alone decides.
       const session = new Session();

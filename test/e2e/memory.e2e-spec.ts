@@ -76,4 +76,18 @@ describe('memory after a burst of registrations', () => {
     });
     expect(((await listed.body.json()) as { instances: unknown[] }).instances).toHaveLength(10);
   }, 60_000);
+
+  it('logs each trim, and trims nothing with HEAP_TRIM=false', async () => {
+    // The burst above was trimmed, and start-up before it.
+    expect(wp.output()).toMatch(/heap trimmed while idle: \d+ → \d+ MiB in \d+ ms/);
+    const offDir = mkdtempSync(join(tmpdir(), 'waypost-memory-off-'));
+    const off = await spawnLoadTarget(offDir, { HEAP_TRIM: 'false' });
+    try {
+      await sleep(5_000); // two looks at a quiet process whose heap grew while it started
+      expect(off.output()).not.toContain('heap trimmed');
+    } finally {
+      await kill(off.child, 'SIGKILL');
+      rmSync(offDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -85,14 +85,21 @@ export async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise
   return exited;
 }
 
-/** The built process on sqlite in `dataDir`, with the tests' keys and no registration rate limit: a target to load. */
-export function spawnLoadTarget(dataDir: string): Promise<WaypostProcess> {
+/**
+ * The built process on sqlite in `dataDir`, with the tests' keys and no registration rate limit: a
+ * target to load; `env` adds settings.
+ */
+export function spawnLoadTarget(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<WaypostProcess> {
   return spawnWaypost({
     STORE: 'sqlite',
     DATA_DIR: dataDir,
     REGISTRATION_KEY,
     ADMIN_KEY,
     REGISTRATION_RATE_LIMIT: '1000000',
+    ...env,
   });
 }
 
