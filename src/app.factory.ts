@@ -17,6 +17,7 @@ import { MAX_HEADER_BYTES, MAX_HEADER_COUNT, tooManyHeaders } from './common/hea
 import { parseJsonBody } from './common/json-body';
 import { createValidationPipe } from './common/validation';
 import { Settings } from './config/settings';
+import { lazyRequestLogger } from './logging/lazy-request-logger';
 import { NestPinoLogger } from './logging/nest-pino.logger';
 import { pathOnly } from './logging/redaction';
 import { createRootLogger, silentLogger } from './logging/root-logger';
@@ -72,6 +73,7 @@ export async function createApp(
     // request would drown a log in heartbeats, and its request serializer prints the query string.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req: IncomingMessage) => requestIdOf(req.headers, randomUUID),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: ADMIN_BODY_LIMIT,
     requestTimeout: ADMIN_REQUEST_TIMEOUT_MS,
     connectionTimeout: ADMIN_IDLE_SOCKET_MS,

@@ -274,6 +274,18 @@ class SyncValidationPipe extends ValidationPipe {
     return result;
   }
 
+  /**
+   * Nest looks for Buffers and typed arrays (socket.io attachments) in every nested property, asking
+   * class-validator's metadata storage again on each call. Admin input is JSON.parse's output,
+   * query strings and path parameters: never binary, so the look would never find anything.
+   */
+  protected override findNestedBinaryValues(): ValidationError[] {
+    return [];
+  }
+
+  /** Nor can it hold a sparse array, whose gaps Nest would close in place first. */
+  protected override closeArrayGaps(): void {}
+
   /** A valid value is told so by its DTO's kept plan; class-validator writes the errors of the rest. */
   protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
     if (verdictOf(object) === true) return [];
