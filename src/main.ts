@@ -4,12 +4,6 @@ import { createApp } from './app.factory';
 import { loadSettings } from './config/config.loader';
 import { SettingsError } from './config/settings.schema';
 
-// Node 20's AsyncResource.bind, which Fastify calls for every request body, builds two deprecate()
-// wrappers each time unless deprecations are off: about 5% of a registration's CPU, measured.
-// Deprecation warnings serve whoever upgrades a dependency: the test suites, which build the app
-// through createApp and not this file, still print them.
-process.noDeprecation = true;
-
 async function bootstrap(): Promise<void> {
   let waypost;
   try {
