@@ -46,6 +46,12 @@ describe('lazyRequestLogger', () => {
     const chatty = lazyRequestLogger(root, { reqId: 'r-4' }, { level: 'debug' });
     chatty.debug('written');
     expect(quiet.level).toBe('error');
-    expect(lines).toMatchObject([{ level: 'debug', reqId: 'r-4', msg: 'written' }]);
+    quiet.level = 'info';
+    quiet.info('written after its level changed');
+    expect(quiet.level).toBe('info');
+    expect(lines).toMatchObject([
+      { level: 'debug', reqId: 'r-4', msg: 'written' },
+      { level: 'info', reqId: 'r-3', msg: 'written after its level changed' },
+    ]);
   });
 });

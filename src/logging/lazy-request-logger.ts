@@ -27,7 +27,7 @@ class LazyRequestLogger {
   ) {}
 
   get level(): string {
-    return this.options.level || this.parent.level;
+    return this.built?.level ?? (this.options.level || this.parent.level);
   }
 
   set level(level: string) {
