@@ -145,7 +145,20 @@ export class PrefixFollower {
       });
   }
 
+  /**
+   * etcd3 rethrows a watcher listener's exception from setImmediate, where it would end the
+   * process: a revision the sink cannot take is reported, and everything is read again instead.
+   */
   private onData(response: IWatchResponse, generation: number): void {
+    try {
+      this.deliver(response, generation);
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.again('reload', `a watched change failed to apply (${String(error)})`);
+    }
+  }
+
+  private deliver(response: IWatchResponse, generation: number): void {
     if (generation !== this.generation) return;
     if (Number(response.compact_revision ?? 0) > 0)
       return this.again('reload', `etcd compacted past revision ${this.revision + 1}`);
