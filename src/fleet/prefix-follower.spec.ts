@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Etcd3 } from 'etcd3';
+import { waitFor } from '../../test/e2e/helpers/fake-service';
 import { FollowedKey, FollowerSink, KeyEvent, PrefixFollower } from './prefix-follower';
 
 /** Just what the follower asks of etcd3: a read of the prefix and watchers it can feed. */
@@ -58,8 +59,6 @@ class FakeEtcd {
   }
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
-
 describe('PrefixFollower', () => {
   it('reads everything again, instead of ending the process, when the sink cannot take a change', async () => {
     const etcd = new FakeEtcd();
@@ -86,16 +85,18 @@ describe('PrefixFollower', () => {
     process.on('uncaughtException', onUncaught);
     try {
       await follower.start();
-      await settle();
+      await waitFor(() => etcd.watchers.length === 1);
       etcd.send(6, 'good');
       etcd.revision = 7;
       etcd.send(7, 'bad');
-      await settle();
+      // Read again after the follower's first pause (100 ms), and watching again from there.
+      await waitFor(() => etcd.watchers.length === 2, 2_000);
       expect(uncaught).toEqual([]);
       expect(trouble).toEqual([
         expect.stringMatching(/a watched change failed to apply \(TypeError: cannot apply\)/),
       ]);
       expect(etcd.reads).toBe(2);
+      expect(etcd.watchers).toHaveLength(2);
       expect(snapshots).toBe(2);
       expect(delivered).toEqual([5, 6, 7]);
       expect(follower.at).toBe(7);

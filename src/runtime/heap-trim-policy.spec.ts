@@ -1,6 +1,5 @@
-import { HEAP_TRIM, shouldTrim } from './heap-trim-policy';
+import { HEAP_TRIM, MIB, shouldTrim } from './heap-trim-policy';
 
-const MIB = 1024 * 1024;
 const last = { heapTotal: 60 * MIB, at: 0 };
 const quietAndGrown = { utilization: 0.001, heapTotal: 60 * MIB + HEAP_TRIM.grownBy, now: 60_000 };
 

@@ -7,7 +7,7 @@
  * load, where its pause would land on requests. Pure.
  */
 
-const MIB = 1024 * 1024;
+export const MIB = 1024 * 1024;
 
 export const HEAP_TRIM = {
   /** How often the process is looked at. */

@@ -4,7 +4,7 @@ import { serverConfig } from '../config/config.namespaces';
 import { Session } from 'node:inspector';
 import { performance, EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { HEAP_TRIM, LastTrim, shouldTrim } from './heap-trim-policy';
+import { HEAP_TRIM, LastTrim, MIB, shouldTrim } from './heap-trim-policy';
 
 /** What an in-process inspector session offers here: one command. */
 interface GcSession {
@@ -74,5 +74,5 @@ export class IdleHeapTrim implements OnModuleInit, OnModuleDestroy {
 }
 
 function mib(bytes: number): number {
-  return Math.round(bytes / 1048576);
+  return Math.round(bytes / MIB);
 }

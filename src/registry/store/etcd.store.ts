@@ -23,6 +23,8 @@ import { instanceKey, keysMovedBy, ROUTE_SET_KEY, routeStoreKey } from './store-
 const REMOVALS_KEY = 'removals';
 /** `services/<type>`: its mod revision is the index of the service's last change. */
 const SERVICES = 'services/';
+/** Every transaction moves it: its mod revision is the registry's last change, one key to read. */
+const LAST_CHANGE_KEY = 'last-change';
 /** How often readiness asks etcd for a linearizable read (which needs a quorum). */
 const PING_EVERY_MS = 1_000;
 
@@ -122,23 +124,16 @@ export class EtcdRegistryStore implements RegistryStore {
   }
 
   /**
-   * A linearizable read (it needs a quorum) of the newest registry transaction the follower has not
-   * delivered: every transaction puts at least one key under the prefix (a service's index, the
-   * route set, the removals), so a key changed after the follower's revision is one. When it has
+   * A linearizable read (it needs a quorum) of the registry's last change. When the follower has
    * not delivered a revision the previous ping already saw, its watch is late (reconnecting after a
    * member went away can take seconds) and it reads everything instead: a node's memory is never
-   * more than about two pings behind a reachable etcd, even when it writes nothing itself.
+   * more than about two pings behind a reachable etcd, even when it writes nothing itself. One key:
+   * etcd answers a range filtered or sorted by revision only after reading the whole prefix.
    */
   private async ping_(): Promise<void> {
     let newest: number;
     try {
-      const response = await this.client
-        .getAll()
-        .prefix(this.base)
-        .minModRevision(this.follower.at + 1)
-        .sort('Mod', 'Descend')
-        .limit(1)
-        .exec();
+      const response = await this.client.get(this.base + LAST_CHANGE_KEY).exec();
       newest = Number(response.kvs[0]?.mod_revision ?? 0);
       this.writable = this.pinger !== null;
     } catch {
@@ -205,6 +200,7 @@ export class EtcdRegistryStore implements RegistryStore {
     // A key per service whose mod revision is the service's index, kept with the change itself.
     for (const service of services)
       ops.push(this.client.put(this.base + SERVICES + service).value('{}'));
+    ops.push(this.client.put(this.base + LAST_CHANGE_KEY).value('{}'));
     return ops;
   }
 
