@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { sleep } from './helpers/fake-service';
 import { REGISTRATION_KEY, ADMIN_KEY } from './helpers/start-waypost';
 import { kill, rssMiB, spawnLoadTarget, WaypostProcess } from './helpers/waypost-process';
 
@@ -9,8 +10,6 @@ import { kill, rssMiB, spawnLoadTarget, WaypostProcess } from './helpers/waypost
 const INSTANCES = 10_000;
 const AIM_MB = 150;
 const CONCURRENCY = 32;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The idle heap trim on the built process: after a burst of registrations V8 keeps the garbage it
