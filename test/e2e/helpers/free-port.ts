@@ -11,7 +11,9 @@ const LOWEST = 15_000;
  */
 function ephemeralLow(): number {
   try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0]);
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
     return Number.isInteger(low) && low > LOWEST + 1_000 ? low : 32_768;
   } catch {
     return 32_768;
