@@ -110,3 +110,36 @@ describe(RegistryState.name, () => {
     ]);
   });
 });
+
+describe('RegistryState: DOWN instances', () => {
+  const record = (id: string, status: string) =>
+    ({
+      id,
+      serviceType: 'web',
+      origin: 'service',
+      url: `http://${id}`,
+      checks: [],
+      status,
+    }) as unknown as InstanceRecord;
+  const down = (state: RegistryState) => state.downInstances().map((instance) => instance.id);
+
+  it('follows each instance into and out of DOWN, and out of the registry', () => {
+    const state = new RegistryState();
+    state.apply([
+      { op: 'putInstance', instance: record('a', 'UP'), reason: 'registration' },
+      { op: 'putInstance', instance: record('b', 'DOWN'), reason: 'registration' },
+    ]);
+    expect(down(state)).toEqual(['b']);
+    state.apply([{ op: 'putInstance', instance: record('a', 'DOWN'), reason: 'check' }]);
+    expect(down(state).sort()).toEqual(['a', 'b']);
+    // The record kept is the latest one: a check's bookkeeping replaces it without a status move.
+    const later = { ...record('a', 'DOWN'), consecutiveFailures: 9 } as InstanceRecord;
+    state.apply([{ op: 'putInstance', instance: later, reason: 'check' }]);
+    expect(state.downInstances().find((instance) => instance.id === 'a')).toBe(later);
+    state.apply([
+      { op: 'putInstance', instance: record('b', 'UP'), reason: 'check' },
+      { op: 'deleteInstance', id: 'a', reason: 'deregistration' },
+    ]);
+    expect(down(state)).toEqual([]);
+  });
+});

@@ -47,6 +47,11 @@ export class RegistryState {
   private readonly routeIdsByOwner = new Map<string, Set<string>>();
   /** Instance ids by check id: Consul's check/pass names a check, not its instance. */
   private readonly instanceIdByCheck = new Map<string, string>();
+  /**
+   * The DOWN instances, for the sweep that deregisters long-DOWN ones: it runs every second, and a
+   * walk over every instance held the event loop for milliseconds at tens of thousands of them.
+   */
+  private readonly downById = new Map<string, InstanceRecord>();
 
   apply(changes: readonly StoreChange[]): void {
     for (const change of changes) {
@@ -96,6 +101,11 @@ export class RegistryState {
     return id === undefined ? undefined : this.instances.get(id);
   }
 
+  /** The instances whose status is DOWN now. */
+  downInstances(): InstanceRecord[] {
+    return [...this.downById.values()];
+  }
+
   /** Routes an instance brought (it is among their owners). */
   routesOwnedBy(instanceId: string): RouteRecord[] {
     const ids = this.routeIdsByOwner.get(instanceId);
@@ -111,6 +121,8 @@ export class RegistryState {
     this.byIdentity.set(identityOf(instance), instance);
     for (const check of instance.checks) this.instanceIdByCheck.set(check.id, instance.id);
     this.instances.set(instance.id, instance);
+    if (instance.status === 'DOWN') this.downById.set(instance.id, instance);
+    else this.downById.delete(instance.id);
     let ofType = this.byType.get(instance.serviceType);
     if (!ofType) {
       ofType = new Map();
@@ -123,6 +135,7 @@ export class RegistryState {
     const instance = this.instances.get(id);
     if (!instance) return;
     this.instances.delete(id);
+    this.downById.delete(id);
     this.forgetIdentity(instance);
     const ofType = this.byType.get(instance.serviceType);
     ofType?.delete(id);

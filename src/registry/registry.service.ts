@@ -248,9 +248,9 @@ export class RegistryService
     checkedHere: (id: string) => boolean = () => true,
   ): Promise<number> {
     let removed = 0;
-    for (const instance of [...this.state.instances.values()]) {
-      if (!checkedHere(instance.id)) continue;
+    for (const instance of this.state.downInstances()) {
       if (!shouldDeregister(instance, this.health.deregisterAfterMs, nowMs)) continue;
+      if (!checkedHere(instance.id)) continue;
       try {
         await this.removeInstance(instance.id, 'deregister_after');
       } catch (error) {
