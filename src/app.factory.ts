@@ -28,6 +28,7 @@ import { setupSwagger } from './swagger';
 import { ConsulListener } from './consul/consul.listener';
 import { GatewayServer } from './proxy/gateway.server';
 import { CertificateStore } from './tls/certificate-store';
+import { DiscoveryFastPath } from './registry/discovery-fast-path';
 import { UpstreamTrust } from './tls/upstream-trust';
 
 export interface WaypostApp {
@@ -140,6 +141,7 @@ function isConsulPath(url: string): boolean {
 function configureAdmin(admin: NestFastifyApplication): void {
   logAdminRequests(admin);
   configureAdminPipeline(admin);
+  admin.get(DiscoveryFastPath).install(admin.getHttpAdapter().getInstance());
   setupSwagger(admin);
 }
 

@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { InstanceGuard } from '../auth/guards/instance.guard';
 import { CompatController } from './compat.controller';
+import { DiscoveryFastPath } from './discovery-fast-path';
 import { RegistryService } from './registry.service';
 import { ServicesController } from './services.controller';
 import { registryStoreProvider } from './store/store.provider';
@@ -21,6 +22,7 @@ import { REGISTRY_STORE } from './store/registry-store';
     RegistryService,
     { provide: INSTANCE_CREDENTIALS_VERIFIER, useExisting: RegistryService },
     InstanceGuard,
+    DiscoveryFastPath,
   ],
   // The verifier goes along: the instance guard of other modules' controllers (watch) needs it.
   exports: [RegistryService, REGISTRY_STORE, INSTANCE_CREDENTIALS_VERIFIER],

@@ -24,6 +24,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InstanceAccessRequired, RegistrationAccess } from '../auth/auth.decorators';
 import { ADMIN_IDLE_SOCKET_MS, setIdleLimit } from '../common/admin-limits';
 import { ServiceTypePipe } from '../common/validation';
+import { DISCOVERY_CONTENT_TYPE, discoveryAnswer, INDEX_HEADER } from './discovery-answer';
 import {
   InstanceHistoryResponseDto,
   InstanceResponseDto,
@@ -39,9 +40,6 @@ import { toInstanceView } from '../model/instance';
 import { RegistryService } from './registry.service';
 import { toRouteView } from './route-view';
 import { toRouteSpec } from '../model/route-spec';
-
-/** The header that tells a discovery answer's index (the service's last change). */
-export const INDEX_HEADER = 'x-waypost-index';
 
 /** The native registry API. */
 @ApiTags('registry')
@@ -89,7 +87,7 @@ export class ServicesController {
     type: ServiceInstancesResponseDto,
     headers: { [INDEX_HEADER]: { description: "Index of the service's last change" } },
   })
-  @Header('content-type', 'application/json; charset=utf-8')
+  @Header('content-type', DISCOVERY_CONTENT_TYPE)
   async list(
     @Param('serviceType', ServiceTypePipe) serviceType: string,
     @Query() query: ListInstancesQueryDto,
@@ -103,9 +101,9 @@ export class ServicesController {
       await this.registry.changes.changeAfter(serviceType, index, waitMs);
       setIdleLimit(reply.raw.socket, ADMIN_IDLE_SOCKET_MS);
     }
-    void reply.header(INDEX_HEADER, String(this.registry.changes.indexOf(serviceType)));
-    // Already JSON: the registry caches the serialized answer until the service type changes.
-    return this.registry.discover(serviceType, filter);
+    // A plain read (no long-poll) was answered by DiscoveryFastPath before it got here, unless
+    // Nest's pipeline must answer it (bad input, wrong credentials, HEAD).
+    return discoveryAnswer(this.registry, serviceType, filter, reply);
   }
 
   @Get('service/:id')

@@ -8,7 +8,8 @@ import {
   InstanceCredentialsVerifier,
 } from '../auth.constants';
 import { AuthKeysService } from '../auth-keys.service';
-import { callerOf } from './request-caller';
+import type { FastifyRequest } from 'fastify';
+import { Caller, callerOf, callerOfRequest } from './request-caller';
 
 function header(value: string | string[] | undefined): string | null {
   return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : null;
@@ -29,7 +30,15 @@ export class InstanceGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const access =
       this.reflector.get<InstanceAccess>(INSTANCE_ACCESS, context.getHandler()) ?? 'any';
-    const caller = callerOf(context);
+    return this.admit(callerOf(context), access);
+  }
+
+  /** The same rule for a request outside Nest's pipeline (the discovery fast path): throws or true. */
+  admits(request: FastifyRequest, access: InstanceAccess): boolean {
+    return this.admit(callerOfRequest(request), access);
+  }
+
+  private admit(caller: Caller, access: InstanceAccess): boolean {
     if (access !== 'self-only' && this.keys.isAdminKey(caller.bearer)) return true;
 
     const id = header(caller.request.headers['x-service-id']);

@@ -10,7 +10,10 @@ export interface Caller {
 }
 
 export function callerOf(context: ExecutionContext): Caller {
-  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  return callerOfRequest(context.switchToHttp().getRequest<FastifyRequest>());
+}
+
+export function callerOfRequest(request: FastifyRequest): Caller {
   return {
     address: request.socket.remoteAddress,
     bearer: bearerToken(request.headers.authorization),

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InstanceGuard } from '../auth/guards/instance.guard';
+import { createValidationPipe, ServiceTypePipe } from '../common/validation';
+import { DISCOVERY_CONTENT_TYPE, discoveryAnswer } from './discovery-answer';
+import { ListInstancesQueryDto } from './dto/list-instances.query.dto';
+import { RegistryService } from './registry.service';
+
+/** The route the fast path answers, as Fastify names it. */
+const DISCOVERY_ROUTE = '/services/:serviceType';
+
+const QUERY = { type: 'query', metatype: ListInstancesQueryDto, data: undefined } as const;
+
+/**
+ * Discovery reads are the registry's hottest request, and Nest's per-request pipeline (guard and
+ * pipe consumers, the response controller, their awaits) cost a third of one: 46 µs of CPU against
+ * 30 µs for the same answer from a plain Fastify handler in the same process. So a plain read —
+ * GET, admitted, valid, no long-poll — is answered from Fastify's onRequest hook, by the very
+ * guard, pipes and answer the controller uses. Anything else (a long-poll, HEAD, bad input,
+ * wrong credentials) goes on to the controller, which answers or refuses it as before: the fast
+ * path says only "yes, here is the answer" or "not mine", never an error of its own.
+ */
+@Injectable()
+export class DiscoveryFastPath {
+  private readonly serviceTypePipe = new ServiceTypePipe();
+  private readonly queryPipe = createValidationPipe();
+
+  constructor(
+    private readonly registry: RegistryService,
+    private readonly guard: InstanceGuard,
+  ) {}
+
+  /** Before Nest registers its routes, so the hook applies to them. */
+  install(fastify: FastifyInstance): void {
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.url !== DISCOVERY_ROUTE || request.method !== 'GET') return;
+      const body = await this.answer(request, reply);
+      if (body !== null) return reply.type(DISCOVERY_CONTENT_TYPE).send(body);
+    });
+  }
+
+  /** The answer, or null for a request the controller must handle. */
+  private async answer(request: FastifyRequest, reply: FastifyReply): Promise<string | null> {
+    try {
+      const { serviceType } = request.params as { serviceType: string };
+      this.serviceTypePipe.transform(serviceType);
+      this.guard.admits(request, 'any');
+      const query = (await this.queryPipe.transform(request.query, QUERY)) as ListInstancesQueryDto;
+      if (query.index !== undefined) return null;
+      const { wait: _wait, index: _index, ...filter } = query;
+      return discoveryAnswer(this.registry, serviceType, filter, reply);
+    } catch {
+      return null;
+    }
+  }
+}
