@@ -32,6 +32,7 @@ const PACED_MS = Number(process.env.BENCH_PACED_MS ?? 5_000);
 // RSS right after the burst is mostly heap V8 grew and has not given back yet; it is read again
 // once the process has been idle this long (Waypost's idle heap trim runs within seconds).
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 30_000);
+const SOON_MS = Math.min(5_000, SETTLE_MS);
 const IDLE_MS = 5_000;
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -58,7 +59,7 @@ async function main() {
       return sorted[Math.floor(sorted.length / 2)];
     };
     lines.push(
-      `medians of ${rounds} rounds: registrations ${median((r) => r.registrations).toFixed(0)}/s (${median((r) => r.registrationsPerCpu).toFixed(0)} per CPU-second), discovery ${median((r) => r.reads).toFixed(0)}/s (${median((r) => r.readsPerCpu).toFixed(0)} per CPU-second), paced ${PACE}/s p99 ${median((r) => r.pacedP99).toFixed(1)} ms, RSS right after ${median((r) => r.rssFull).toFixed(0)} MB and ${median((r) => r.rssSettled).toFixed(0)} MB ${SETTLE_MS / 1000} s later; baseline ${median((r) => r.baseline).toFixed(0)}/s`,
+      `medians of ${rounds} rounds: registrations ${median((r) => r.registrations).toFixed(0)}/s (${median((r) => r.registrationsPerCpu).toFixed(0)} per CPU-second), discovery ${median((r) => r.reads).toFixed(0)}/s (${median((r) => r.readsPerCpu).toFixed(0)} per CPU-second), paced ${PACE}/s p99 ${median((r) => r.pacedP99).toFixed(1)} ms, RSS right after ${median((r) => r.rssFull).toFixed(0)} MB, ${median((r) => r.rssSoon).toFixed(0)} MB ${SOON_MS / 1000} s later, ${median((r) => r.rssSettled).toFixed(0)} MB ${SETTLE_MS / 1000} s later; baseline ${median((r) => r.baseline).toFixed(0)}/s`,
     );
   }
   if (results[0].profile) {
@@ -129,7 +130,9 @@ async function round() {
   const cpuRegistrations = cpuSeconds(pid) - cpu0;
   const rssFull = rssMb(pid);
   const heapFull = await heapUsedMb(origin);
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  await new Promise((resolve) => setTimeout(resolve, SOON_MS));
+  const rssSoon = rssMb(pid);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS - SOON_MS));
   const rssSettled = rssMb(pid);
   const heapSettled = await heapUsedMb(origin);
 
@@ -190,7 +193,7 @@ async function round() {
     `registrations into one service  ${fmt(oneService)}  (${ONE_SERVICE} instances of one type)`,
     `registrations paced at ${PACE}/s  ${fmt(paced)}  (open loop, ${PACED_MS / 1000} s)`,
     `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
-    `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB right after them and ${rssSettled.toFixed(0)} MB ${SETTLE_MS / 1000} s later (V8 heap in use ${heapIdle.toFixed(0)} MB idle, ${heapFull.toFixed(0)} then ${heapSettled.toFixed(0)} MB), after reads ${rssAfterReads.toFixed(0)} MB${NODE_ARGS.length ? ` (node ${NODE_ARGS.join(' ')})` : ''}`,
+    `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB right after them, ${rssSoon.toFixed(0)} MB ${SOON_MS / 1000} s later and ${rssSettled.toFixed(0)} MB ${SETTLE_MS / 1000} s later (V8 heap in use ${heapIdle.toFixed(0)} MB idle, ${heapFull.toFixed(0)} then ${heapSettled.toFixed(0)} MB), after reads ${rssAfterReads.toFixed(0)} MB${NODE_ARGS.length ? ` (node ${NODE_ARGS.join(' ')})` : ''}`,
   ];
   return {
     lines,
@@ -202,6 +205,7 @@ async function round() {
     readsPerCpu,
     pacedP99: paced.p99,
     rssFull,
+    rssSoon,
     rssSettled,
   };
 }

@@ -1,13 +1,18 @@
 import { Injectable } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { INSTANCE_ACCESS, InstanceAccess } from '../auth/auth.constants';
 import { InstanceGuard } from '../auth/guards/instance.guard';
 import { createValidationPipe, ServiceTypePipe } from '../common/validation';
 import { DISCOVERY_CONTENT_TYPE, discoveryAnswer } from './discovery-answer';
 import { ListInstancesQueryDto } from './dto/list-instances.query.dto';
 import { RegistryService } from './registry.service';
+import { ServicesController } from './services.controller';
 
-/** The route the fast path answers, as Fastify names it. */
-const DISCOVERY_ROUTE = '/services/:serviceType';
+/** The controller method whose plain reads the fast path answers: its path and access, said there. */
+const HANDLER = ServicesController.prototype.list;
+const DISCOVERY_ROUTE = `/${Reflect.getMetadata(PATH_METADATA, HANDLER) as string}`;
+const ACCESS = Reflect.getMetadata(INSTANCE_ACCESS, HANDLER) as InstanceAccess;
 
 const QUERY = { type: 'query', metatype: ListInstancesQueryDto, data: undefined } as const;
 
@@ -44,7 +49,7 @@ export class DiscoveryFastPath {
     try {
       const { serviceType } = request.params as { serviceType: string };
       this.serviceTypePipe.transform(serviceType);
-      this.guard.admits(request, 'any');
+      this.guard.admits(request, ACCESS);
       const query = (await this.queryPipe.transform(request.query, QUERY)) as ListInstancesQueryDto;
       if (query.index !== undefined) return null;
       const { wait: _wait, index: _index, ...filter } = query;
