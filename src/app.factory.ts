@@ -27,8 +27,8 @@ import type { Logger as Pino } from 'pino';
 import { setupSwagger } from './swagger';
 import { ConsulListener } from './consul/consul.listener';
 import { GatewayServer } from './proxy/gateway.server';
-import { CertificateStore } from './tls/certificate-store';
 import { DiscoveryFastPath } from './registry/discovery-fast-path';
+import { CertificateStore } from './tls/certificate-store';
 import { UpstreamTrust } from './tls/upstream-trust';
 
 export interface WaypostApp {

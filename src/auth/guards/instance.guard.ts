@@ -1,4 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../../common/errors/app-error';
 import {
@@ -8,7 +9,6 @@ import {
   InstanceCredentialsVerifier,
 } from '../auth.constants';
 import { AuthKeysService } from '../auth-keys.service';
-import type { FastifyRequest } from 'fastify';
 import { Caller, callerOf, callerOfRequest } from './request-caller';
 
 function header(value: string | string[] | undefined): string | null {
