@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { ServerResponse } from 'node:http';
 import { AppError } from '../common/errors/app-error';
 import { serverConfig } from '../config/config.namespaces';
+import { INDEX_HEADER } from '../registry/discovery-answer';
 import { InstanceFilter } from '../registry/instance-filter';
 import { RegistryService } from '../registry/registry.service';
 import { sseEvent, SSE_KEEP_ALIVE, withIndex } from './sse';
@@ -103,7 +104,7 @@ export class WatchersService implements BeforeApplicationShutdown, OnModuleDestr
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
-      'x-waypost-index': String(index),
+      [INDEX_HEADER]: String(index),
     });
     const watcher: Watcher = { res, unsubscribe: () => undefined };
     watcher.unsubscribe = subscribe((text) => this.write(watcher, text));
