@@ -103,7 +103,8 @@ export function registeredRecord(
     checks,
     deregisterAfter: input.deregisterAfter ?? null,
     metadata: input.metadata,
-    tags: input.tags,
+    // Kept as long as the instance: an exact-size copy (class-transformer's push left room for 16).
+    tags: input.tags.slice(),
     version: input.version,
     zone: input.zone,
     weight: input.weight,
