@@ -5,13 +5,13 @@
 // turns (the order rotates each round). Reports, per scenario, the median of the same-round ratios
 // with their range, the p99 ratio, and each proxy's RSS sampled under load. BENCH_BEFORE=DIR adds
 // another build of Waypost (DIR holds its dist/main.js) to the same rounds, for a before/after;
-// BENCH_NODE_OPTIONS gives Node flags to the measured Waypost only (BENCH_BEFORE=. then compares
-// the same build with and without them).
+// BENCH_NODE_OPTIONS gives the measured Waypost Node flags in place of the ones `npm start` uses
+// (BENCH_BEFORE=. then compares the same build with them against the shipped flags).
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
-import { rssMb, spawnPinned, startCeiling } from './lib/process.mjs';
+import { asShipped, rssMb, spawnPinned, startCeiling } from './lib/process.mjs';
 import { freePort, hasWrk, median, SCENARIO_NAMES, waitForPort, wrk } from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -51,18 +51,23 @@ async function main() {
     ...(BEFORE ? { before: await freePort() } : {}),
   };
   const startWaypost = (name, distDir) =>
-    spawnPinned(0, join(distDir, 'main.js'), [], {
-      ...(name === 'waypost' && process.env.BENCH_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }
-        : {}),
-      CONFIG_FILE: configFile,
-      STORE: 'memory',
-      DATA_DIR: join(dir, `data-${name}`),
-      HOST: '127.0.0.1',
-      GATEWAY_PORT: String(proxyPorts[name]),
-      ADMIN_PORT: '0',
-      LOG_LEVEL: 'warn',
-    });
+    spawnPinned(
+      0,
+      join(distDir, 'main.js'),
+      [],
+      asShipped({
+        ...(name === 'waypost' && process.env.BENCH_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }
+          : {}),
+        CONFIG_FILE: configFile,
+        STORE: 'memory',
+        DATA_DIR: join(dir, `data-${name}`),
+        HOST: '127.0.0.1',
+        GATEWAY_PORT: String(proxyPorts[name]),
+        ADMIN_PORT: '0',
+        LOG_LEVEL: 'warn',
+      }),
+    );
   const proxies = {
     waypost: startWaypost('waypost', join(root, 'dist')),
     ceiling: startCeiling(0, proxyPorts.ceiling, upstream, root),

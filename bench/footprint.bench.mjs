@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rssMb } from './lib/process.mjs';
+import { asShipped, rssMb } from './lib/process.mjs';
 import { freePort, waitForPort } from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -40,7 +40,7 @@ async function idleWaypost() {
   const dir = mkdtempSync(join(tmpdir(), 'waypost-footprint-'));
   const port = await freePort();
   const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
-    env: {
+    env: asShipped({
       PATH: process.env.PATH,
       STORE: 'memory',
       DATA_DIR: dir,
@@ -48,7 +48,7 @@ async function idleWaypost() {
       GATEWAY_PORT: String(port),
       ADMIN_PORT: '0',
       LOG_LEVEL: 'warn',
-    },
+    }),
     stdio: 'ignore',
   });
   try {

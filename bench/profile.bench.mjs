@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
-import { CEILING_SCRIPT } from './lib/process.mjs';
+import { asShipped, CEILING_SCRIPT } from './lib/process.mjs';
 import { summarize } from './lib/cpu-profile.mjs';
 import { freePort, hasWrk, waitForPort, wrk } from './lib/wrk.mjs';
 
@@ -47,6 +47,7 @@ async function main() {
     ],
     {
       env: {
+        ...(TARGET === 'ceiling' ? {} : asShipped({})),
         PATH: process.env.PATH,
         NO_COLOR: '1',
         CONFIG_FILE: join(dir, 'waypost.yaml'),

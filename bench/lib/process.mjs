@@ -1,6 +1,16 @@
 // Starting and measuring the real Waypost process (dist/main.js), pinned to one core.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { NODE_FLAGS } from '../../dist/runtime/node-flags.js';
+
+/**
+ * Waypost's environment with the Node flags `npm start` gives it (src/runtime/node-flags.ts), as
+ * NODE_OPTIONS: a bench that sets its own NODE_OPTIONS replaces them, and flags on the command line
+ * (BENCH_NODE_ARGS) override them.
+ */
+export function asShipped(env) {
+  return { NODE_OPTIONS: NODE_FLAGS.join(' '), ...env };
+}
 
 export async function startPinned({ core, script, args = [], env = {}, ready, nodeArgs = [] }) {
   let output = '';
@@ -87,7 +97,7 @@ export async function startWaypostPinned(
     core,
     nodeArgs,
     script: main ?? new URL('../../dist/main.js', import.meta.url).pathname,
-    env: {
+    env: asShipped({
       DATA_DIR: dataDir,
       STORE: 'sqlite',
       HOST: '127.0.0.1',
@@ -99,7 +109,7 @@ export async function startWaypostPinned(
       REGISTRATION_RATE_LIMIT: '1000000',
       CONFIG_FILE: `${root}/config/waypost.yaml`,
       ...env,
-    },
+    }),
     ready: (o) =>
       /admin listening on 127\.0\.0\.1:(\d+)/.test(o) &&
       /gateway listening on 127\.0\.0\.1:(\d+)/.test(o)

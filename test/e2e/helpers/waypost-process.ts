@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../../src/runtime/node-flags';
 import { ADMIN_KEY, REGISTRATION_KEY } from './start-waypost';
 
 const MAIN = join(__dirname, '..', '..', '..', 'dist', 'main.js');
@@ -13,13 +14,16 @@ export interface WaypostProcess {
   output(): string;
 }
 
-/** `wrapper` runs first and execs the rest (`unshare … sh -c '…; exec "$@"' sh`), keeping the pid. */
+/**
+ * Node runs it with `npm start`'s flags. `wrapper` runs first and execs the rest (`unshare … sh -c
+ * '…; exec "$@"' sh`), keeping the pid.
+ */
 function spawnMain(
   env: Record<string, string>,
   wrapper: string[] = [],
 ): { child: ChildProcess; output: () => string } {
   let output = '';
-  const [command, ...args] = [...wrapper, process.execPath, MAIN];
+  const [command, ...args] = [...wrapper, process.execPath, ...NODE_FLAGS, MAIN];
   const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
