@@ -14,7 +14,7 @@ import type { CheckOutcome } from '../model/health';
 import { InstanceRecord, toInstanceView } from '../model/instance';
 import type { RouteRecord } from '../model/route';
 import { HistoryEntry, InstanceHistory } from './instance-history';
-import { Journal } from './journal';
+import { Journal, LazyJournalEntry } from './journal';
 import { toRouteView } from './route-view';
 
 /**
@@ -41,14 +41,14 @@ export class ChangeAnnouncer {
       instance,
       reason: 'registration',
     } satisfies InstanceEvent);
-    this.write('instanceRegistered', { instance: toInstanceView(instance) });
+    this.write('instanceRegistered', () => ({ instance: toInstanceView(instance) }));
   }
 
   removed(instance: InstanceRecord, reason: ChangeReason): void {
     this.logger.log(`${instance.serviceType} ${instance.url} (${instance.id}) removed: ${reason}`);
     this.events.emit(REGISTRY_EVENTS.instanceRemoved, { instance, reason } satisfies InstanceEvent);
     this.history.forget(instance.id);
-    this.write('instanceRemoved', { instance: toInstanceView(instance), reason });
+    this.write('instanceRemoved', () => ({ instance: toInstanceView(instance), reason }));
   }
 
   updated(
@@ -67,9 +67,12 @@ export class ChangeAnnouncer {
       // A re-registration replaces the instance; an operator changed weight or metadata. A plain
       // heartbeat renewal is no event anyone watches for.
       if (reason === 'registration')
-        this.write('instanceRegistered', { instance: toInstanceView(instance), replaced: true });
+        this.write('instanceRegistered', () => ({
+          instance: toInstanceView(instance),
+          replaced: true,
+        }));
       else if (reason === 'operator')
-        this.write('instanceUpdated', { instance: toInstanceView(instance), reason });
+        this.write('instanceUpdated', () => ({ instance: toInstanceView(instance), reason }));
       return;
     }
     const detail = statusChange.to === 'UP' ? null : instance.lastError;
@@ -81,11 +84,11 @@ export class ChangeAnnouncer {
       ...statusChange,
     } satisfies StatusChangedEvent);
     this.history.record(instance.id, { at: new Date().toISOString(), ...statusChange, detail });
-    this.write('instanceStatusChanged', {
+    this.write('instanceStatusChanged', () => ({
       instance: { id: instance.id, serviceType: instance.serviceType, url: instance.url },
       ...statusChange,
       detail,
-    });
+    }));
   }
 
   /** A check's result; a failed one that changed no status goes into the instance's history too. */
@@ -114,12 +117,12 @@ export class ChangeAnnouncer {
     if (!this.journal.hasReaders) return;
     this.write(
       outcome.ok ? 'healthCheckPassed' : 'healthCheckFailed',
-      {
+      () => ({
         instance: { id: instance.id, serviceType: instance.serviceType, url: instance.url },
         responseTimeMs: outcome.responseTimeMs,
         error: outcome.error,
         reason,
-      },
+      }),
       true,
     );
   }
@@ -138,16 +141,16 @@ export class ChangeAnnouncer {
 
   routeAdded(route: RouteRecord): void {
     this.events.emit(REGISTRY_EVENTS.routeAdded, { route } satisfies RouteEvent);
-    this.write('routeAdded', { route: toRouteView(route) });
+    this.write('routeAdded', () => ({ route: toRouteView(route) }));
   }
 
   routeRemoved(route: RouteRecord): void {
     this.events.emit(REGISTRY_EVENTS.routeRemoved, { route } satisfies RouteEvent);
-    this.write('routeRemoved', { route: toRouteView(route) });
+    this.write('routeRemoved', () => ({ route: toRouteView(route) }));
   }
 
-  private write(event: string, data: Record<string, unknown>, check = false): void {
-    const index = this.indexNow();
-    this.journal.append({ index, event, json: JSON.stringify({ index, ...data }), check });
+  /** `data` reads only records and values that never change: it may run long after (journal.ts). */
+  private write(event: string, data: () => Record<string, unknown>, check = false): void {
+    this.journal.append(new LazyJournalEntry(this.indexNow(), event, data, check));
   }
 }

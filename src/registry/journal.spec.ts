@@ -1,4 +1,4 @@
-import { Journal, JournalEntry } from './journal';
+import { Journal, JournalEntry, LazyJournalEntry } from './journal';
 
 const entry = (index: number, check = false): JournalEntry => ({
   index,
@@ -39,5 +39,19 @@ describe(Journal.name, () => {
     journal.append(entry(1));
     journal.append(entry(1, true));
     expect(journal.since(0, 1)).toHaveLength(1);
+  });
+});
+
+describe(LazyJournalEntry.name, () => {
+  it('writes its JSON only when first read, once, with its index first', () => {
+    const data = jest.fn(() => ({ instance: { id: 'a' }, reason: 'operator' }));
+    const journal = new Journal(0);
+    const lazy = new LazyJournalEntry(7, 'instanceUpdated', data, false);
+    journal.append(lazy);
+    expect(data).not.toHaveBeenCalled();
+    const [replayed] = journal.since(0, 7) ?? [];
+    expect(replayed?.json).toBe('{"index":7,"instance":{"id":"a"},"reason":"operator"}');
+    expect(lazy.json).toBe(replayed?.json);
+    expect(data).toHaveBeenCalledTimes(1);
   });
 });
