@@ -35,12 +35,20 @@ export class DiscoveryFastPath {
     private readonly guard: InstanceGuard,
   ) {}
 
-  /** Before Nest registers its routes, so the hook applies to them. */
+  /**
+   * Before Nest registers its routes: the hook goes on the discovery route alone (Fastify's onRoute),
+   * so no other admin request pays for it.
+   */
   install(fastify: FastifyInstance): void {
-    fastify.addHook('onRequest', async (request, reply) => {
-      if (request.routeOptions.url !== DISCOVERY_ROUTE || request.method !== 'GET') return;
+    const hook = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.method !== 'GET') return;
       const body = await this.answer(request, reply);
       if (body !== null) return reply.type(DISCOVERY_CONTENT_TYPE).send(body);
+    };
+    fastify.addHook('onRoute', (route) => {
+      if (route.url !== DISCOVERY_ROUTE || ![route.method].flat().includes('GET')) return;
+      const own = route.onRequest;
+      route.onRequest = [...(own === undefined ? [] : Array.isArray(own) ? own : [own]), hook];
     });
   }
 
