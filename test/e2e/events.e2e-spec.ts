@@ -97,6 +97,17 @@ describe('GET /events and instance history', () => {
     await resumed.nth('instanceRemoved');
     expect(resumed.events.map((e) => e.event)).toEqual(['instanceRegistered', 'instanceRemoved']);
     expect(resumed.events.every((e) => Number(e.id) > Number(seen))).toBe(true);
+    // Written to the journal while no one read along: their data is written at the replay.
+    const [registered, removed] = resumed.events;
+    expect(data(registered)).toMatchObject({
+      index: Number(registered.id),
+      instance: { serviceType: 'ev-r', port: 7202, status: 'UP' },
+    });
+    expect(data(removed)).toMatchObject({
+      index: Number(removed.id),
+      instance: { id: a.serviceId, port: 7201 },
+      reason: 'deregistration',
+    });
 
     const future = await events({ 'last-event-id': '999999999' });
     const reset = await future.nth('reset');
