@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { NestPinoLogger } from './nest-pino.logger';
 import { pathOnly, withoutQueries } from './redaction';
-import { createRootLogger } from './root-logger';
+import { createRootLogger, LOG_BUFFER_BYTES, LOG_FLUSH_MS } from './root-logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -64,6 +64,28 @@ describe('logging', () => {
 });
 
 describe('the asynchronous stdout', () => {
+  it('writes a lone line within LOG_FLUSH_MS, though it is far short of LOG_WRITE_BYTES', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waypost-log-'));
+    const file = join(dir, 'out.log');
+    try {
+      const root = createRootLogger({ logLevel: 'info', logFormat: 'json' }, undefined, {
+        dest: file,
+        maxBufferedBytes: LOG_BUFFER_BYTES,
+      });
+      root.info('first');
+      await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS * 5));
+      root.info('second');
+      await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS * 5));
+      const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+        'first',
+        'second',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('holds a bounded backlog, drops what is beyond it and says how many lines it dropped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'waypost-log-'));
     const file = join(dir, 'out.log');

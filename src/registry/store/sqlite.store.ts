@@ -18,6 +18,9 @@ import { WalCheckpointer } from './wal-checkpointer';
 
 export const SQLITE_FILE = 'waypost.db';
 
+/** The least time between two transactions while commits keep coming (why: turn-batch.ts). */
+export const WRITE_GAP_MS = 1;
+
 /** A commit waiting for the end of its turn, with its promise's ends. */
 interface PendingCommit extends CommitRequest {
   services: readonly string[];
@@ -34,15 +37,15 @@ interface NumberedCommit extends PendingCommit {
  * STORE=sqlite: one file in DATA_DIR. WAL with synchronous=NORMAL: a committed transaction is in the
  * OS before commit resolves, so it survives kill -9 of Waypost (not a power cut: that would need FULL
  * and cost a disk flush per registration). Group commit: the commits asked during one turn of the
- * event loop are written in one sqlite transaction, each with its own revision, and each resolves
- * only after that transaction — a transaction's fixed cost (its WAL frames) is paid once a turn,
- * not once a registration.
+ * event loop — and, under load, within WRITE_GAP_MS of the last transaction — are written in one
+ * sqlite transaction, each with its own revision, and each resolves only after that transaction: a
+ * transaction's fixed cost (its WAL frames) is paid once a group, not once a registration.
  */
 export class SqliteRegistryStore implements RegistryStore {
   private readonly db: Database.Database;
   private readonly write: (group: readonly NumberedCommit[]) => void;
   private readonly local = new LocalCommit();
-  private readonly turn = new TurnBatch<PendingCommit>((group) => this.flush(group));
+  private readonly turn = new TurnBatch<PendingCommit>((group) => this.flush(group), WRITE_GAP_MS);
   /** A write failed (full disk, read-only file): readiness is down until a write succeeds again. */
   private cannotWrite = false;
   private readonly probeWrite: Database.Statement;
