@@ -137,6 +137,6 @@ maybe('a full disk under STORE=sqlite', () => {
       body: aRegistration({ serviceType: 'kept', port: backend.port + 1 }),
     });
     expect(after.status).toBe(201);
-    expect(wp.output()).toContain('SQLITE_FULL');
+    expect(await wp.writtenOutput()).toContain('SQLITE_FULL');
   });
 });

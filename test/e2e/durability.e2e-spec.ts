@@ -87,8 +87,9 @@ describe('the real process', () => {
     ).toBe(200);
 
     // No token ever reached the log.
-    expect(current.output()).not.toContain(instance.body.token);
-    expect(current.output()).not.toContain(internal.body.token);
+    const written = await current.writtenOutput();
+    expect(written).not.toContain(instance.body.token);
+    expect(written).not.toContain(internal.body.token);
   });
 
   it('drains on SIGTERM and exits 0', async () => {

@@ -477,7 +477,7 @@ describe('a fleet of three nodes on etcd', () => {
         return view.instances[second.body.serviceId] && !view.instances[first.body.serviceId];
       }, 10_000);
       // It got there by reading everything again, not by resuming a watch.
-      expect(node('c').output()).toMatch(/registry\/ again/);
+      expect(await node('c').writtenOutput()).toMatch(/registry\/ again/);
       await expectViewsMatchEtcd();
     });
 

@@ -410,7 +410,7 @@ describe('gateway TLS files: reload without a restart, bad files at start', () =
       async () => (await servedFingerprint(port, { servername: 'a.test' })) === second.fingerprint,
       10_000,
     );
-    expect(wp.output()).toContain('certificate GATEWAY_TLS_DIR a.test.crt reloaded');
+    expect(await wp.writtenOutput()).toContain('certificate GATEWAY_TLS_DIR a.test.crt reloaded');
 
     // The default pair follows too: what a client without SNI is served.
     const secondDefault = ca.issue(['localhost'], {
@@ -434,7 +434,7 @@ describe('gateway TLS files: reload without a restart, bad files at start', () =
       10_000,
     );
     expect(await servedFingerprint(port, { servername: 'a.test' })).toBe(second.fingerprint);
-    expect(wp.output()).not.toContain('PRIVATE KEY');
+    expect(await wp.writtenOutput()).not.toContain('PRIVATE KEY');
   });
 
   it('refuses to start on a missing, mismatched or misnamed file, with one line naming it', async () => {

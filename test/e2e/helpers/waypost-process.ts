@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOG_FLUSH_MS } from '../../../src/logging/root-logger';
 import { NODE_FLAGS } from '../../../src/runtime/node-flags';
 import { ADMIN_KEY, REGISTRATION_KEY } from './start-waypost';
 
@@ -12,6 +13,8 @@ export interface WaypostProcess {
   gateway: string;
   /** Everything the process printed so far, stdout and stderr together. */
   output(): string;
+  /** The output once every line logged before the call has been written (log lines wait ≤ LOG_FLUSH_MS). */
+  writtenOutput(): Promise<string>;
 }
 
 /**
@@ -58,6 +61,10 @@ export async function spawnWaypost(
         admin: `http://127.0.0.1:${admin[1]}`,
         gateway: `http://127.0.0.1:${gateway[1]}`,
         output,
+        writtenOutput: async () => {
+          await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS * 3));
+          return output();
+        },
       };
     }
     if (child.exitCode !== null || Date.now() > deadline) {
