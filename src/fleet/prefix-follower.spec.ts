@@ -6,7 +6,7 @@ import { FollowedKey, FollowerSink, KeyEvent, PrefixFollower } from './prefix-fo
 /** Just what the follower asks of etcd3: a read of the prefix and watchers it can feed. */
 class FakeEtcd {
   revision = 5;
-  readonly watchers: EventEmitter[] = [];
+  readonly watchers: (EventEmitter & { cancel: jest.Mock })[] = [];
   reads = 0;
 
   getAll() {
@@ -25,7 +25,7 @@ class FakeEtcd {
       prefix: () => builder,
       startRevision: () => builder,
       create: async () => {
-        const watcher = Object.assign(new EventEmitter(), { cancel: async () => {} });
+        const watcher = Object.assign(new EventEmitter(), { cancel: jest.fn(async () => {}) });
         this.watchers.push(watcher);
         return watcher;
       },
@@ -102,6 +102,31 @@ describe('PrefixFollower', () => {
       expect(follower.at).toBe(7);
     } finally {
       process.off('uncaughtException', onUncaught);
+      await follower.stop();
+    }
+  });
+
+  it('reads again when etcd ends the watch itself, and does not cancel what etcd already ended', async () => {
+    const etcd = new FakeEtcd();
+    const sink: FollowerSink = { snapshot: () => undefined, events: () => undefined };
+    const trouble: string[] = [];
+    const follower = new PrefixFollower(etcd as unknown as Etcd3, 'p/', sink, (m) =>
+      trouble.push(m),
+    );
+    try {
+      await follower.start();
+      await waitFor(() => etcd.watchers.length === 1);
+      // What etcd3 does with a cancel etcd sent (a compaction): drops the watcher, then emits.
+      etcd.watchers[0].emit('error', new Error('Watcher canceled: '));
+      await waitFor(() => etcd.watchers.length === 2, 2_000);
+      expect(trouble).toEqual([expect.stringMatching(/etcd watch ended .*reading p\/ again/)]);
+      expect(etcd.reads).toBe(2);
+      expect(etcd.watchers[0].cancel).not.toHaveBeenCalled();
+      // A watch this process leaves is cancelled, as before.
+      etcd.watchers[1].emit('disconnected', new Error('gone'));
+      await waitFor(() => etcd.watchers.length === 3, 2_000);
+      expect(etcd.watchers[1].cancel).toHaveBeenCalledTimes(1);
+    } finally {
       await follower.stop();
     }
   });

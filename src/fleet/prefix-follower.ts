@@ -136,6 +136,10 @@ export class PrefixFollower {
         });
         watcher.on('error', (error: Error) => {
           if (generation !== this.generation) return;
+          // etcd ended this watch itself (a compaction) and etcd3 has dropped it. Cancelling it
+          // again would ask etcd to cancel its id, and etcd3 throws on the answer — from a gRPC
+          // callback, where it ends the process (seen in CI across a compaction).
+          if (this.watcher === watcher) this.watcher = null;
           this.again('reload', `etcd watch ended (${error.message})`);
         });
       })
