@@ -4,6 +4,7 @@
 // (every instance due at once), the spread of checks over one interval in steady state, the longest
 // gap between two checks of one instance, Waypost's CPU and RSS, and the p99 of discovery reads
 // during the checks against the same reads with checks off (type none), in the same run.
+// BENCH_MAIN runs another build's main.js.
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,10 +53,12 @@ async function startBackends() {
 }
 
 const startWaypost = (dataDir) =>
-  startWaypostPinned(root, dataDir, {
-    HEALTH_CHECK_INTERVAL: `${INTERVAL_MS}ms`,
-    HEALTH_CHECK_CONCURRENCY: '64',
-  });
+  startWaypostPinned(
+    root,
+    dataDir,
+    { HEALTH_CHECK_INTERVAL: `${INTERVAL_MS}ms`, HEALTH_CHECK_CONCURRENCY: '64' },
+    { main: process.env.BENCH_MAIN || undefined },
+  );
 
 // Each instance its own base URL (a path on a shared server): one identity, one health path.
 const registerAll = (origin, ports, type) =>

@@ -1,5 +1,5 @@
 import type { HealthThresholds } from '../../model/health';
-import type { CheckStatus, InstanceCheck } from '../../model/check';
+import { CheckStatus, checkWith, InstanceCheck } from '../../model/check';
 import { ttlOf } from '../../model/instance';
 
 /**
@@ -16,15 +16,14 @@ export function checkPassed(
 ): InstanceCheck {
   const successes = check.consecutiveSuccesses + 1;
   const becomesPassing = check.status !== 'passing' && successes >= thresholds.healthyThreshold;
-  return {
-    ...check,
+  return checkWith(check, {
     status: becomesPassing ? 'passing' : check.status,
     settled: check.settled || becomesPassing,
     output: becomesPassing ? '' : check.output,
     consecutiveSuccesses: successes,
     consecutiveFailures: 0,
     lastCheckAt: now,
-  };
+  });
 }
 
 export function checkFailed(
@@ -36,15 +35,14 @@ export function checkFailed(
   const failures = check.consecutiveFailures + 1;
   const hasFailed = check.settled && check.status === 'critical';
   const becomesCritical = !hasFailed && failures >= thresholds.unhealthyThreshold;
-  return {
-    ...check,
+  return checkWith(check, {
     status: becomesCritical ? 'critical' : check.status,
     settled: check.settled || becomesCritical,
     output: becomesCritical ? error : check.output,
     consecutiveFailures: failures,
     consecutiveSuccesses: 0,
     lastCheckAt: now,
-  };
+  });
 }
 
 /**
@@ -57,8 +55,7 @@ export function checkTold(
   output: string,
   now: string,
 ): InstanceCheck {
-  return {
-    ...check,
+  return checkWith(check, {
     status,
     settled: true,
     output,
@@ -66,19 +63,18 @@ export function checkTold(
     consecutiveFailures: status === 'passing' ? 0 : check.consecutiveFailures + 1,
     lastCheckAt: now,
     renewedAt: now,
-  };
+  });
 }
 
 /** A ttl check whose clock ran out: critical at once, the ttl already was the patience. */
 export function checkExpired(check: InstanceCheck, now: string): InstanceCheck {
-  if (check.settled && check.status === 'critical') return { ...check, lastCheckAt: now };
-  return {
-    ...check,
+  if (check.settled && check.status === 'critical') return checkWith(check, { lastCheckAt: now });
+  return checkWith(check, {
     status: 'critical',
     settled: true,
     output: `TTL expired: no update within ${ttlOf(check)}ms`,
     consecutiveFailures: check.consecutiveFailures + 1,
     consecutiveSuccesses: 0,
     lastCheckAt: now,
-  };
+  });
 }
