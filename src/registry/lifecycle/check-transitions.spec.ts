@@ -10,7 +10,7 @@ import {
 import type { InstanceRecord } from '../../model/instance';
 import { checkExpired, checkPassed, checkTold } from './check-transitions';
 
-const thresholds = { healthyThreshold: 2, unhealthyThreshold: 3 };
+const thresholds = { healthyThreshold: 2, unhealthyThreshold: 3, stopChecksAfter: 10 };
 const now = '2026-12-07T00:00:00.000Z';
 
 /** A Consul check, declared with its keys in another order than a native one. */
