@@ -64,14 +64,26 @@ describe('logging', () => {
 });
 
 describe('the asynchronous stdout', () => {
-  it('writes a lone line within LOG_FLUSH_MS, though it is far short of LOG_WRITE_BYTES', async () => {
+  /** The root logger writing to a file of its own, as to stdout; the file goes after `use`. */
+  async function withLogFile(
+    maxBufferedBytes: number,
+    use: (root: ReturnType<typeof createRootLogger>, file: string) => Promise<void>,
+  ): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'waypost-log-'));
     const file = join(dir, 'out.log');
     try {
       const root = createRootLogger({ logLevel: 'info', logFormat: 'json' }, undefined, {
         dest: file,
-        maxBufferedBytes: LOG_BUFFER_BYTES,
+        maxBufferedBytes,
       });
+      await use(root, file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('writes a lone line within LOG_FLUSH_MS, though it is far short of LOG_WRITE_BYTES', () =>
+    withLogFile(LOG_BUFFER_BYTES, async (root, file) => {
       root.info('first');
       await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS * 5));
       root.info('second');
@@ -81,19 +93,10 @@ describe('the asynchronous stdout', () => {
         'first',
         'second',
       ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('holds a bounded backlog, drops what is beyond it and says how many lines it dropped', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'waypost-log-'));
-    const file = join(dir, 'out.log');
-    try {
-      const root = createRootLogger({ logLevel: 'info', logFormat: 'json' }, undefined, {
-        dest: file,
-        maxBufferedBytes: 4_096,
-      });
+  it('holds a bounded backlog, drops what is beyond it and says how many lines it dropped', () =>
+    withLogFile(4_096, async (root, file) => {
       // One turn: the first write is in flight, the rest wait in memory until 4 KiB, then drop.
       for (let i = 0; i < 2_000; i++) root.info({ i }, 'burst');
       await new Promise((resolve) => setTimeout(resolve, 1_300));
@@ -110,10 +113,7 @@ describe('the asynchronous stdout', () => {
       expect(written).toBeLessThan(200);
       const warning = lines.find((line) => line.droppedLines !== undefined);
       expect(warning).toMatchObject({ level: 'warn', droppedLines: 2_000 - written });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('withoutQueries', () => {

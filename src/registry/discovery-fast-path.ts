@@ -47,8 +47,7 @@ export class DiscoveryFastPath {
     };
     fastify.addHook('onRoute', (route) => {
       if (route.url !== DISCOVERY_ROUTE || ![route.method].flat().includes('GET')) return;
-      const own = route.onRequest;
-      route.onRequest = [...(own === undefined ? [] : Array.isArray(own) ? own : [own]), hook];
+      route.onRequest = [...[route.onRequest ?? []].flat(), hook];
     });
   }
 
