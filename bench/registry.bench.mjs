@@ -4,7 +4,9 @@
 // pinned to core 0; this load generator to core 1. BENCH_PROFILE=1 runs Waypost under --cpu-prof
 // and prints where its CPU went over the whole run (start-up included); BENCH_NODE_ARGS passes
 // flags to Waypost's node (V8's heap settings, say); BENCH_MAIN runs another build's main.js;
-// BENCH_ROUNDS (3) whole runs, each on a fresh process, and their medians.
+// BENCH_ROUNDS (3) whole runs, each on a fresh process, and their medians. At the end of a round,
+// with every instance in, five forced full GCs are timed (bench/lib/full-gc-timer.cjs): the work of
+// each of V8's full collections, which is what the paced p99 waits on.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,12 +56,9 @@ async function main() {
     lines.push(...result.lines);
   });
   if (rounds > 1) {
-    const median = (pick) => {
-      const sorted = results.map(pick).sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)];
-    };
+    const medianOf = (pick) => median(results.map(pick));
     lines.push(
-      `medians of ${rounds} rounds: registrations ${median((r) => r.registrations).toFixed(0)}/s (${median((r) => r.registrationsPerCpu).toFixed(0)} per CPU-second), discovery ${median((r) => r.reads).toFixed(0)}/s (${median((r) => r.readsPerCpu).toFixed(0)} per CPU-second), paced ${PACE}/s p99 ${median((r) => r.pacedP99).toFixed(1)} ms, RSS right after ${median((r) => r.rssFull).toFixed(0)} MB, ${median((r) => r.rssSoon).toFixed(0)} MB ${SOON_MS / 1000} s later, ${median((r) => r.rssSettled).toFixed(0)} MB ${SETTLE_MS / 1000} s later; baseline ${median((r) => r.baseline).toFixed(0)}/s`,
+      `medians of ${rounds} rounds: registrations ${medianOf((r) => r.registrations).toFixed(0)}/s (${medianOf((r) => r.registrationsPerCpu).toFixed(0)} per CPU-second), discovery ${medianOf((r) => r.reads).toFixed(0)}/s (${medianOf((r) => r.readsPerCpu).toFixed(0)} per CPU-second), paced ${PACE}/s p99 ${medianOf((r) => r.pacedP99).toFixed(1)} ms, RSS right after ${medianOf((r) => r.rssFull).toFixed(0)} MB, ${medianOf((r) => r.rssSoon).toFixed(0)} MB ${SOON_MS / 1000} s later, ${medianOf((r) => r.rssSettled).toFixed(0)} MB ${SETTLE_MS / 1000} s later, full GC ${medianOf((r) => r.fullGcMs).toFixed(1)} ms; baseline ${medianOf((r) => r.baseline).toFixed(0)}/s`,
     );
   }
   if (results[0].profile) {
@@ -93,13 +92,17 @@ async function round() {
   await stop(baseline.child);
 
   const profiles = join(dataDir, 'profiles');
+  const fullGcFile = join(dataDir, 'full-gc.json');
   const waypost = await startWaypostPinned(
     root,
     join(dataDir, 'data'),
-    {},
+    { FULL_GC_FILE: fullGcFile },
     {
       main: process.env.BENCH_MAIN || undefined,
       nodeArgs: [
+        '--expose-gc',
+        '--require',
+        join(root, 'bench/lib/full-gc-timer.cjs'),
         ...NODE_ARGS,
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []),
       ],
@@ -176,6 +179,7 @@ async function round() {
       healthCheck: { type: 'none' },
     }),
   });
+  const fullGc = await timeFullGc(pid, fullGcFile);
   await stop(waypost.child);
   const profile = process.env.BENCH_PROFILE
     ? summarize(JSON.parse(readFileSync(join(profiles, readdirSync(profiles)[0]), 'utf8')))
@@ -193,6 +197,7 @@ async function round() {
     `registrations into one service  ${fmt(oneService)}  (${ONE_SERVICE} instances of one type)`,
     `registrations paced at ${PACE}/s  ${fmt(paced)}  (open loop, ${PACED_MS / 1000} s)`,
     `ratios to baseline: registrations ${(registrations.perSecond / baselineResult.perSecond).toFixed(2)}, discovery ${(reads.perSecond / baselineResult.perSecond).toFixed(2)}`,
+    `full GC with ${INSTANCES + ONE_SERVICE + paced.requests} instances: ${fmtMs(median(fullGc.ms))} ms (median of ${fullGc.ms.length} forced: ${fullGc.ms.map(fmtMs).join(', ')}), heap in use ${fullGc.heapUsedMb.toFixed(1)} MB`,
     `RSS: idle ${rssIdle.toFixed(0)} MB, with ${INSTANCES} instances ${rssFull.toFixed(0)} MB right after them, ${rssSoon.toFixed(0)} MB ${SOON_MS / 1000} s later and ${rssSettled.toFixed(0)} MB ${SETTLE_MS / 1000} s later (V8 heap in use ${heapIdle.toFixed(0)} MB idle, ${heapFull.toFixed(0)} then ${heapSettled.toFixed(0)} MB), after reads ${rssAfterReads.toFixed(0)} MB${NODE_ARGS.length ? ` (node ${NODE_ARGS.join(' ')})` : ''}`,
   ];
   return {
@@ -207,7 +212,29 @@ async function round() {
     rssFull,
     rssSoon,
     rssSettled,
+    fullGcMs: median(fullGc.ms),
   };
+}
+
+const fmtMs = (ms) => ms.toFixed(1);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Asks the preloaded timer for its forced full GCs and waits for what it writes. */
+async function timeFullGc(pid, file) {
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`no full-GC timing in ${file}: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** The V8 heap in use, from /metrics: what the instances hold, apart from the heap V8 keeps free. */

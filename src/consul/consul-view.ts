@@ -23,7 +23,7 @@ export interface ConsulCheck {
   Output: string;
   ServiceID: string;
   ServiceName: string;
-  ServiceTags: string[];
+  ServiceTags: readonly string[];
   Type: string;
   CreateIndex: number;
   ModifyIndex: number;

@@ -21,6 +21,9 @@ export interface HealthCheckSpec {
 /** A ttl check without its own ttl: three missed heartbeats at a 10 s rhythm. */
 export const DEFAULT_TTL_MS = 30_000;
 
+/** Where an http check looks when the registration names no path. */
+export const DEFAULT_CHECK_PATH = '/health';
+
 /** How long a heartbeat keeps a ttl instance UP. */
 export function ttlOf(check: Pick<HealthCheckSpec, 'ttl'>): number {
   return check.ttl ?? DEFAULT_TTL_MS;
@@ -42,11 +45,11 @@ export interface InstanceRecord {
   /** The check the native API declares; a Consul registration shows its first check here. */
   healthCheck: HealthCheckSpec;
   /** Every check with its own status; the instance is UP only while all pass. */
-  checks: InstanceCheck[];
+  checks: readonly InstanceCheck[];
   /** Consul's DeregisterCriticalServiceAfter: overrides DEREGISTER_AFTER; null: the setting. */
   deregisterAfter: number | null;
-  metadata: Record<string, string>;
-  tags: string[];
+  metadata: Readonly<Record<string, string>>;
+  tags: readonly string[];
   version: string | null;
   zone: string | null;
   weight: number;
@@ -88,8 +91,14 @@ export interface CheckView {
 /** What callers see of an instance: every contract field, never the token hash. */
 export type InstanceView = Omit<
   InstanceRecord,
-  'tokenHash' | 'origin' | 'consecutiveSuccesses' | 'downSince' | 'checks' | 'deregisterAfter'
-> & { checks: CheckView[] };
+  | 'tokenHash'
+  | 'origin'
+  | 'consecutiveSuccesses'
+  | 'downSince'
+  | 'checks'
+  | 'deregisterAfter'
+  | 'tags'
+> & { checks: CheckView[]; tags: string[] };
 
 export function toInstanceView(record: InstanceRecord): InstanceView {
   return {
@@ -109,7 +118,8 @@ export function toInstanceView(record: InstanceRecord): InstanceView {
       lastCheckAt: check.lastCheckAt,
     })),
     metadata: record.metadata,
-    tags: record.tags,
+    // A view is serialised, never changed: the record's own (maybe shared, frozen) array goes out.
+    tags: record.tags as string[],
     version: record.version,
     zone: record.zone,
     weight: record.weight,

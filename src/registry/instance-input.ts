@@ -1,11 +1,14 @@
 import { normalizeAddress } from '../common/cidr';
 import { AppError } from '../common/errors/app-error';
-import { DEFAULT_TTL_MS, HealthCheckSpec, instanceUrl } from '../model/instance';
+import {
+  DEFAULT_CHECK_PATH,
+  DEFAULT_TTL_MS,
+  HealthCheckSpec,
+  instanceUrl,
+} from '../model/instance';
 import { HealthCheckDto } from './dto/health-check.dto';
 import { RegisterInstanceDto } from './dto/register-instance.dto';
 import { InstanceInput } from './lifecycle/instance-lifecycle';
-
-export const DEFAULT_CHECK_PATH = '/health';
 
 export function toHealthCheckSpec(
   dto: HealthCheckDto | undefined,

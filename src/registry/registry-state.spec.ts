@@ -1,4 +1,6 @@
-import { InstanceRecord } from '../model/instance';
+import { anInstanceRecord } from '../../test/factories';
+import { InstanceRecord, InstanceStatus } from '../model/instance';
+import { InstanceCheck } from '../model/check';
 import { RegistryState } from './registry-state';
 import { toRouteSpec } from '../model/route-spec';
 import { RouteRecord } from '../model/route';
@@ -39,15 +41,13 @@ describe(RegistryState.name, () => {
   it('finds the instance a registration replaces without a scan, by service, origin and URL', () => {
     const state = new RegistryState();
     const base = { serviceType: 'shop', url: 'http://10.0.0.1:80', origin: 'service' } as const;
-    const checks: never[] = [];
-    const a = { ...base, checks, id: 'a' } as unknown as InstanceRecord;
-    const internal = {
+    const a = anInstanceRecord({ ...base, id: 'a' });
+    const internal = anInstanceRecord({
       ...base,
-      checks,
       id: 'i',
       origin: 'internal',
       url: 'http://10.0.0.9:80',
-    } as unknown as InstanceRecord;
+    });
     state.apply([
       { op: 'putInstance', instance: a, reason: 'registration' },
       { op: 'putInstance', instance: internal, reason: 'registration' },
@@ -69,13 +69,13 @@ describe(RegistryState.name, () => {
   it('finds the instance a check belongs to until the instance or the check goes', () => {
     const state = new RegistryState();
     const withChecks = (ids: string[]) =>
-      ({
+      anInstanceRecord({
         id: 'web1',
         serviceType: 'web',
         origin: 'consul',
         url: 'http://h',
-        checks: ids.map((id) => ({ id })),
-      }) as unknown as InstanceRecord;
+        checks: ids.map((id) => ({ id }) as InstanceCheck),
+      });
     state.apply([{ op: 'putInstance', instance: withChecks(['a', 'b']), reason: 'registration' }]);
     expect(state.instanceWithCheck('b')?.id).toBe('web1');
     state.apply([{ op: 'putInstance', instance: withChecks(['a']), reason: 'registration' }]);
@@ -87,15 +87,8 @@ describe(RegistryState.name, () => {
 
   it("counts each service type's instances by status, service types sorted", () => {
     const state = new RegistryState();
-    const instance = (id: string, serviceType: string, status: string) =>
-      ({
-        id,
-        serviceType,
-        status,
-        url: `http://h/${id}`,
-        origin: 'service',
-        checks: [],
-      }) as unknown as InstanceRecord;
+    const instance = (id: string, serviceType: string, status: InstanceStatus) =>
+      anInstanceRecord({ id, serviceType, status, url: `http://h/${id}`, origin: 'service' });
     state.apply(
       [
         instance('1', 'shop', 'UP'),
@@ -112,15 +105,8 @@ describe(RegistryState.name, () => {
 });
 
 describe('RegistryState: DOWN instances', () => {
-  const record = (id: string, status: string) =>
-    ({
-      id,
-      serviceType: 'web',
-      origin: 'service',
-      url: `http://${id}`,
-      checks: [],
-      status,
-    }) as unknown as InstanceRecord;
+  const record = (id: string, status: InstanceStatus) =>
+    anInstanceRecord({ id, serviceType: 'web', origin: 'service', url: `http://${id}`, status });
   const down = (state: RegistryState) => state.downInstances().map((instance) => instance.id);
 
   it('follows each instance into and out of DOWN, and out of the registry', () => {

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { countByStatus, InstanceRecord, StatusCounts } from '../model/instance';
 import { routeKey, RouteRecord } from '../model/route';
+import { shareCommonParts } from '../model/shared-parts';
 import { StoreChange } from './store/registry-store';
 
 /** What a registration is matched on: the URL, the service alone (internal) or the Consul ID. */
@@ -8,14 +9,18 @@ export type InstanceIdentity = Pick<InstanceRecord, 'serviceType' | 'origin' | '
   id?: string;
 };
 
+/**
+ * Joined rather than concatenated: a join is one flat string, where `+` or a template leaves a chain
+ * of string objects that the byIdentity map would keep (and the full GC mark) for every instance.
+ */
 function identityOf(like: InstanceIdentity): string {
   switch (like.origin) {
     case 'internal':
-      return `internal\n${like.serviceType}`;
+      return ['internal', like.serviceType].join('\n');
     case 'consul':
-      return `consul\n${like.id ?? ''}`;
+      return ['consul', like.id ?? ''].join('\n');
     case 'service':
-      return `service\n${like.serviceType}\n${like.url}`;
+      return ['service', like.serviceType, like.url].join('\n');
   }
 }
 
@@ -113,6 +118,7 @@ export class RegistryState {
   }
 
   private putInstance(instance: InstanceRecord): void {
+    shareCommonParts(instance);
     const previous = this.instances.get(instance.id);
     if (previous && previous.serviceType !== instance.serviceType) {
       this.byType.get(previous.serviceType)?.delete(instance.id);
