@@ -12,8 +12,8 @@ import {
  * The parts most records have alike — no tags, no metadata, no checks, a health check with every
  * default — held once for them all rather than once per record. Each is an object the full GC
  * would otherwise mark for every instance: at tens of thousands of instances the records are most
- * of the heap, and the full GCs' length is the registry's p99 (README, `bench:registry`). Frozen,
- * so a write to a shared part throws instead of changing every record. Pure.
+ * of the heap, and a burst of registrations waits on the full GCs (README, `bench:registry`).
+ * Frozen, so a write to a shared part throws instead of changing every record. Pure.
  */
 const NO_TAGS: readonly string[] = Object.freeze([]);
 const NO_CHECKS: readonly InstanceCheck[] = Object.freeze([]);

@@ -85,6 +85,23 @@ describe(RegistryState.name, () => {
     expect(state.instanceWithCheck('a')).toBeUndefined();
   });
 
+  it('keeps one copy of the parts records have alike, however they came in', () => {
+    const state = new RegistryState();
+    const bare = (id: string) =>
+      anInstanceRecord({ id, url: `http://h/${id}`, tags: [], metadata: {}, checks: [] });
+    state.apply(
+      ['a', 'b'].map((id) => ({
+        op: 'putInstance' as const,
+        instance: bare(id),
+        reason: 'registration' as const,
+      })),
+    );
+    const [a, b] = ['a', 'b'].map((id) => state.instances.get(id) as InstanceRecord);
+    expect(a.tags).toBe(b.tags);
+    expect(a.metadata).toBe(b.metadata);
+    expect(a.checks).toBe(b.checks);
+  });
+
   it("counts each service type's instances by status, service types sorted", () => {
     const state = new RegistryState();
     const instance = (id: string, serviceType: string, status: InstanceStatus) =>
