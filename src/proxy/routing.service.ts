@@ -23,7 +23,7 @@ const NO_UPSTREAMS: readonly Upstream[] = Object.freeze([]);
 @Injectable()
 export class RoutingService implements OnModuleInit {
   private table = new RouteTable<RouteRuntime>();
-  private readonly up = new UpInstances();
+  private readonly up = new UpInstances((serviceType) => this.registry.instancesOf(serviceType));
   private readonly runtimeDefaults: { zone: string | null; timeoutMs: number };
   /** By route id: a replaced route keeps counting in its series; a removed one retires them. */
   private readonly meters = new Map<string, RouteMeter>();
@@ -42,7 +42,6 @@ export class RoutingService implements OnModuleInit {
 
   onModuleInit(): void {
     this.table = new RouteTable(this.registry.allRoutes(), (route) => this.runtimeFor(route));
-    for (const instance of this.registry.allInstances()) this.up.put(instance);
   }
 
   /** Bound once, so admission can call it without a closure per request. */
@@ -90,6 +89,9 @@ export class RoutingService implements OnModuleInit {
       meter = new RouteMeter(this.telemetry, route.id);
       this.meters.set(route.id, meter);
     }
-    return buildRouteRuntime(route, this.runtimeDefaults, meter);
+    const runtime = buildRouteRuntime(route, this.runtimeDefaults, meter);
+    // Its service's upstreams are built now, not by the first request that needs them.
+    if (runtime.service !== null) this.up.of(runtime.service);
+    return runtime;
   }
 }

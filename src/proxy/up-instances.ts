@@ -16,22 +16,26 @@ interface ServiceUpstreams {
 const NONE: readonly Upstream[] = Object.freeze([]);
 
 /**
- * The UP instances of every service, kept one instance at a time as registry events arrive. A
- * change costs O(1), an event that changes nothing the gateway uses (a passed health check) costs
- * nothing, and the list of a service is built once per change, when a request first needs it; until
- * then balancers see the same array, so what they derive from it (the ip_hash ring) is kept.
+ * The UP instances of each service the gateway has been asked for, kept one instance at a time as
+ * registry events arrive. A service is taken in when a request first needs it (from the registry
+ * as it is then) and followed from then on; one no route leads to costs nothing, which at tens of
+ * thousands of registry-only instances is an upstream and a map entry each that the full GC would
+ * mark. A change costs O(1), an event that changes nothing the gateway uses (a passed health
+ * check) costs nothing, and the list of a service is built once per change, when a request first
+ * needs it; until then balancers see the same array, so what they derive from it (the ip_hash
+ * ring) is kept.
  */
 export class UpInstances {
   private readonly byService = new Map<string, ServiceUpstreams>();
 
+  /** @param instancesOf the registry's instances of a service now, whatever their status */
+  constructor(private readonly instancesOf: (serviceType: string) => Iterable<GatewayView>) {}
+
   /** Takes in an instance as it now is: UP, or anything else (which takes it out). */
   put(instance: GatewayView): void {
+    const service = this.byService.get(instance.serviceType);
+    if (!service) return;
     if (instance.status !== 'UP') return this.remove(instance.serviceType, instance.id);
-    let service = this.byService.get(instance.serviceType);
-    if (!service) {
-      service = { byId: new Map(), list: null };
-      this.byService.set(instance.serviceType, service);
-    }
     const known = service.byId.get(instance.id);
     if (
       known &&
@@ -47,14 +51,16 @@ export class UpInstances {
 
   remove(serviceType: string, id: string): void {
     const service = this.byService.get(serviceType);
-    if (!service?.byId.delete(id)) return;
-    if (service.byId.size === 0) this.byService.delete(serviceType);
-    else service.list = null;
+    if (service?.byId.delete(id)) service.list = null;
   }
 
   of(serviceType: string): readonly Upstream[] {
-    const service = this.byService.get(serviceType);
-    if (!service) return NONE;
-    return (service.list ??= [...service.byId.values()]);
+    let service = this.byService.get(serviceType);
+    if (!service) {
+      service = { byId: new Map(), list: null };
+      this.byService.set(serviceType, service);
+      for (const instance of this.instancesOf(serviceType)) this.put(instance);
+    }
+    return (service.list ??= service.byId.size === 0 ? NONE : [...service.byId.values()]);
   }
 }
