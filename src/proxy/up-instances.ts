@@ -20,10 +20,10 @@ const NONE: readonly Upstream[] = Object.freeze([]);
  * registry events arrive. A service is taken in when first asked for (the routing service asks as
  * a route to it arrives), from the registry as it is then, and followed for as long as the process
  * lives; one no route ever led to costs nothing, which at tens of thousands of registry-only
- * instances is an upstream and a map entry each that the full GC would mark. A change costs O(1), an event that changes nothing the gateway uses (a passed health
- * check) costs nothing, and the list of a service is built once per change, when a request first
- * needs it; until then balancers see the same array, so what they derive from it (the ip_hash
- * ring) is kept.
+ * instances is an upstream and a map entry each that the full GC would mark. A change costs O(1),
+ * an event that changes nothing the gateway uses (a passed health check) costs nothing, and the
+ * list of a service is built once per change, when a request first needs it; until then balancers
+ * see the same array, so what they derive from it (the ip_hash ring) is kept.
  */
 export class UpInstances {
   private readonly byService = new Map<string, ServiceUpstreams>();
