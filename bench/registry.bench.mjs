@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize } from './lib/cpu-profile.mjs';
 import { fmt, registerMany, runLoad } from './lib/load.mjs';
+import { median } from './lib/wrk.mjs';
 import {
   BENCH_ADMIN,
   BENCH_KEY,
@@ -217,11 +218,6 @@ async function round() {
 }
 
 const fmtMs = (ms) => ms.toFixed(1);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 /** Asks the preloaded timer for its forced full GCs and waits for what it writes. */
 async function timeFullGc(pid, file) {

@@ -2,7 +2,7 @@ import { normalizeAddress } from '../common/cidr';
 import { AppError } from '../common/errors/app-error';
 import { NO_CONTROL_CHARS, SERVICE_TYPE } from '../common/validation';
 import { CHECK_STATUSES, CheckDeclaration, CheckStatus } from '../model/check';
-import { DEFAULT_TTL_MS, HealthCheckSpec, instanceUrl } from '../model/instance';
+import { DEFAULT_TTL_MS, defaultCheckSpec, HealthCheckSpec, instanceUrl } from '../model/instance';
 import type { InstanceInput } from '../registry/lifecycle/instance-lifecycle';
 import { foldKeys } from './consul-keys';
 import { parseGoDuration } from './go-duration';
@@ -126,7 +126,7 @@ function checkOf(raw: unknown, index: number, single: boolean): ParsedCheck {
 /** The native `healthCheck` a Consul registration shows: its first check, summarized. */
 function summaryOf(checks: readonly CheckDeclaration[]): HealthCheckSpec {
   const first = checks[0];
-  if (!first) return { type: 'none', path: '/health', interval: null, timeout: null, ttl: null };
+  if (!first) return defaultCheckSpec('none');
   const path = first.type === 'http' && first.target ? new URL(first.target).pathname : first.path;
   return {
     type: first.type,

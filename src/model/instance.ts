@@ -24,6 +24,17 @@ export const DEFAULT_TTL_MS = 30_000;
 /** Where an http check looks when the registration names no path. */
 export const DEFAULT_CHECK_PATH = '/health';
 
+/** The check of a type with every field a registration may leave out at its default. */
+export function defaultCheckSpec(type: CheckType): HealthCheckSpec {
+  return {
+    type,
+    path: DEFAULT_CHECK_PATH,
+    interval: null,
+    timeout: null,
+    ttl: type === 'ttl' ? DEFAULT_TTL_MS : null,
+  };
+}
+
 /** How long a heartbeat keeps a ttl instance UP. */
 export function ttlOf(check: Pick<HealthCheckSpec, 'ttl'>): number {
   return check.ttl ?? DEFAULT_TTL_MS;

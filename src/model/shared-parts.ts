@@ -2,8 +2,7 @@ import type { InstanceCheck } from './check';
 import {
   CHECK_TYPES,
   CheckType,
-  DEFAULT_CHECK_PATH,
-  DEFAULT_TTL_MS,
+  defaultCheckSpec,
   HealthCheckSpec,
   InstanceRecord,
 } from './instance';
@@ -19,16 +18,7 @@ const NO_TAGS: readonly string[] = Object.freeze([]);
 const NO_CHECKS: readonly InstanceCheck[] = Object.freeze([]);
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
 const DEFAULT_SPECS = new Map<CheckType, HealthCheckSpec>(
-  CHECK_TYPES.map((type) => [
-    type,
-    Object.freeze({
-      type,
-      path: DEFAULT_CHECK_PATH,
-      interval: null,
-      timeout: null,
-      ttl: type === 'ttl' ? DEFAULT_TTL_MS : null,
-    }),
-  ]),
+  CHECK_TYPES.map((type) => [type, Object.freeze(defaultCheckSpec(type))]),
 );
 
 /** The record with its common parts swapped for the shared ones, in place; returns it. */

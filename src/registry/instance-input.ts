@@ -2,7 +2,7 @@ import { normalizeAddress } from '../common/cidr';
 import { AppError } from '../common/errors/app-error';
 import {
   DEFAULT_CHECK_PATH,
-  DEFAULT_TTL_MS,
+  defaultCheckSpec,
   HealthCheckSpec,
   instanceUrl,
 } from '../model/instance';
@@ -14,13 +14,13 @@ export function toHealthCheckSpec(
   dto: HealthCheckDto | undefined,
   defaultPath = DEFAULT_CHECK_PATH,
 ): HealthCheckSpec {
-  const type = dto?.type ?? 'http';
+  const defaults = defaultCheckSpec(dto?.type ?? 'http');
   return {
-    type,
+    type: defaults.type,
     path: dto?.path ?? defaultPath,
-    interval: dto?.interval ?? null,
-    timeout: dto?.timeout ?? null,
-    ttl: type === 'ttl' ? (dto?.ttl ?? DEFAULT_TTL_MS) : (dto?.ttl ?? null),
+    interval: dto?.interval ?? defaults.interval,
+    timeout: dto?.timeout ?? defaults.timeout,
+    ttl: dto?.ttl ?? defaults.ttl,
   };
 }
 
