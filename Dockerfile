@@ -29,4 +29,4 @@ VOLUME ["/data"]
 EXPOSE 8080 8081
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "require('http').get('http://127.0.0.1:'+(process.env.ADMIN_PORT||8081)+'/health/live',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"
-CMD ["node", "--max-semi-space-size=4", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--no-memory-reducer", "dist/main.js"]

@@ -5,13 +5,19 @@
 // turns (the order rotates each round). Reports, per scenario, the median of the same-round ratios
 // with their range, the p99 ratio, and each proxy's RSS sampled under load. BENCH_BEFORE=DIR adds
 // another build of Waypost (DIR holds its dist/main.js) to the same rounds, for a before/after;
-// BENCH_NODE_OPTIONS gives the measured Waypost Node flags in place of the ones `npm start` uses
-// (BENCH_BEFORE=. then compares the same build with them against the shipped flags).
+// BENCH_NODE_ARGS (space-separated) gives the measured Waypost Node flags in place of the ones
+// `npm start` uses (BENCH_BEFORE=. then compares the same build with them against the shipped flags).
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
-import { asShipped, rssMb, spawnPinned, startCeiling } from './lib/process.mjs';
+import {
+  rssMb,
+  SHIPPED_NODE_ARGS,
+  spawnPinned,
+  spawnWaypostPinned,
+  startCeiling,
+} from './lib/process.mjs';
 import { freePort, hasWrk, median, SCENARIO_NAMES, waitForPort, wrk } from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -50,15 +56,12 @@ async function main() {
     'fast-gateway': await freePort(),
     ...(BEFORE ? { before: await freePort() } : {}),
   };
+  const measuredArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean);
   const startWaypost = (name, distDir) =>
-    spawnPinned(
+    spawnWaypostPinned(
       0,
       join(distDir, 'main.js'),
-      [],
-      asShipped({
-        ...(name === 'waypost' && process.env.BENCH_NODE_OPTIONS
-          ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }
-          : {}),
+      {
         CONFIG_FILE: configFile,
         STORE: 'memory',
         DATA_DIR: join(dir, `data-${name}`),
@@ -66,7 +69,8 @@ async function main() {
         GATEWAY_PORT: String(proxyPorts[name]),
         ADMIN_PORT: '0',
         LOG_LEVEL: 'warn',
-      }),
+      },
+      (name === 'waypost' && measuredArgs) || SHIPPED_NODE_ARGS,
     );
   const proxies = {
     waypost: startWaypost('waypost', join(root, 'dist')),

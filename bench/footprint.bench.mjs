@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asShipped, rssMb } from './lib/process.mjs';
+import { rssMb, SHIPPED_NODE_ARGS } from './lib/process.mjs';
 import { freePort, waitForPort } from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -39,8 +39,8 @@ function measureRequires(modules) {
 async function idleWaypost() {
   const dir = mkdtempSync(join(tmpdir(), 'waypost-footprint-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
-    env: asShipped({
+  const child = spawn(process.execPath, [...SHIPPED_NODE_ARGS, join(root, 'dist/main.js')], {
+    env: {
       PATH: process.env.PATH,
       STORE: 'memory',
       DATA_DIR: dir,
@@ -48,7 +48,7 @@ async function idleWaypost() {
       GATEWAY_PORT: String(port),
       ADMIN_PORT: '0',
       LOG_LEVEL: 'warn',
-    }),
+    },
     stdio: 'ignore',
   });
   try {

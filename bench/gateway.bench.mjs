@@ -12,7 +12,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
-import { asShipped, spawnPinned, startCeiling } from './lib/process.mjs';
+import { spawnPinned, spawnWaypostPinned, startCeiling } from './lib/process.mjs';
 import {
   CONNECTIONS,
   freePort,
@@ -79,21 +79,16 @@ async function main() {
   const configFile = join(dir, 'waypost.yaml');
   writeFileSync(configFile, `routes:\n  - path: /\n    backend: ${upstream}\n`);
   const waypost = (port, env = {}) =>
-    spawnPinned(
-      0,
-      join(root, 'dist/main.js'),
-      [],
-      asShipped({
-        CONFIG_FILE: configFile,
-        STORE: 'memory',
-        DATA_DIR: join(dir, `data-${port}`),
-        HOST: '127.0.0.1',
-        GATEWAY_PORT: String(port),
-        ADMIN_PORT: '0',
-        LOG_LEVEL: 'warn',
-        ...env,
-      }),
-    );
+    spawnWaypostPinned(0, join(root, 'dist/main.js'), {
+      CONFIG_FILE: configFile,
+      STORE: 'memory',
+      DATA_DIR: join(dir, `data-${port}`),
+      HOST: '127.0.0.1',
+      GATEWAY_PORT: String(port),
+      ADMIN_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
   const children = [
     backend,
     nginxProxy,

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { NGINX, startNginx } from './lib/nginx.mjs';
-import { asShipped } from './lib/process.mjs';
+import { SHIPPED_NODE_ARGS } from './lib/process.mjs';
 import { freePort, waitForPort } from './lib/wrk.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -103,16 +103,17 @@ async function countInstructions(main, env, scenario, count, dir) {
       '--smc-check=all-non-file',
       `--callgrind-out-file=${profile}`,
       process.execPath,
+      ...SHIPPED_NODE_ARGS,
       main,
     ],
     {
-      env: asShipped({
+      env: {
         PATH: process.env.PATH,
         NO_COLOR: '1',
         ...env,
         GATEWAY_PORT: String(port),
         ADMIN_PORT: String(adminPort),
-      }),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX, startNginx } from './lib/nginx.mjs';
-import { asShipped, CEILING_SCRIPT } from './lib/process.mjs';
+import { CEILING_SCRIPT, SHIPPED_NODE_ARGS } from './lib/process.mjs';
 import { summarize } from './lib/cpu-profile.mjs';
 import { freePort, hasWrk, waitForPort, wrk } from './lib/wrk.mjs';
 
@@ -39,6 +39,7 @@ async function main() {
       '-c',
       '0',
       process.execPath,
+      ...(TARGET === 'ceiling' ? [] : SHIPPED_NODE_ARGS),
       '--cpu-prof',
       `--cpu-prof-dir=${profiles}`,
       '-r',
@@ -47,7 +48,6 @@ async function main() {
     ],
     {
       env: {
-        ...(TARGET === 'ceiling' ? {} : asShipped({})),
         PATH: process.env.PATH,
         NO_COLOR: '1',
         CONFIG_FILE: join(dir, 'waypost.yaml'),

@@ -6,7 +6,7 @@ import { createServer, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asShipped, rssMb, startPinned, stop } from './lib/process.mjs';
+import { rssMb, SHIPPED_NODE_ARGS, startPinned, stop } from './lib/process.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 /** BENCH_GIB=4 moves 4 GiB each way: the peak RSS should not move with it. */
@@ -88,14 +88,15 @@ async function main() {
   const { child, match } = await startPinned({
     core: 0,
     script: join(root, 'dist/main.js'),
-    env: asShipped({
+    nodeArgs: SHIPPED_NODE_ARGS,
+    env: {
       CONFIG_FILE: config,
       STORE: 'memory',
       DATA_DIR: join(dir, 'data'),
       HOST: '127.0.0.1',
       GATEWAY_PORT: '0',
       ADMIN_PORT: '0',
-    }),
+    },
     ready: (out) => /gateway listening on [\d.]+:(\d+)/.exec(out),
   });
   const port = Number(match[1]);

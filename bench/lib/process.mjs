@@ -4,13 +4,11 @@ import { readFileSync } from 'node:fs';
 import { NODE_FLAGS } from '../../dist/runtime/node-flags.js';
 
 /**
- * Waypost's environment with the Node flags `npm start` gives it (src/runtime/node-flags.ts), as
- * NODE_OPTIONS: a bench that sets its own NODE_OPTIONS replaces them, and flags on the command line
- * (BENCH_NODE_ARGS) override them.
+ * The Node flags `npm start` gives Waypost (src/runtime/node-flags.ts), for the command line before
+ * its script: Node refuses V8's --no-memory-reducer in NODE_OPTIONS. A flag given after them
+ * (BENCH_NODE_ARGS) wins.
  */
-export function asShipped(env) {
-  return { NODE_OPTIONS: NODE_FLAGS.join(' '), ...env };
-}
+export const SHIPPED_NODE_ARGS = NODE_FLAGS;
 
 export async function startPinned({ core, script, args = [], env = {}, ready, nodeArgs = [] }) {
   let output = '';
@@ -54,12 +52,17 @@ export async function stop(child) {
 }
 
 /** Starts a Node script pinned to `core` with a bare environment, output ignored. */
-export function spawnPinned(core, script, args = [], env = {}, cwd = undefined) {
-  return spawn('taskset', ['-c', String(core), process.execPath, script, ...args], {
+export function spawnPinned(core, script, args = [], env = {}, cwd = undefined, nodeArgs = []) {
+  return spawn('taskset', ['-c', String(core), process.execPath, ...nodeArgs, script, ...args], {
     env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
     stdio: 'ignore',
     cwd,
   });
+}
+
+/** A Waypost build's `main` pinned to `core`, run as `npm start` runs it (`nodeArgs` in place). */
+export function spawnWaypostPinned(core, main, env, nodeArgs = SHIPPED_NODE_ARGS) {
+  return spawnPinned(core, main, [], env, undefined, nodeArgs);
 }
 
 /** The shared yardstick: bare node:http + one undici Pool.stream(), run from the project root. */
@@ -84,7 +87,7 @@ export const BENCH_ADMIN = 'bench-admin-key-0123456789abcdef';
 /**
  * The built Waypost (dist/main.js, or `main` of another build) pinned to `core` (0) with the
  * benchmarks' keys, no registration rate limit and ephemeral ports; `env` adds or overrides
- * settings; `nodeArgs` go to node itself (--cpu-prof). Answers the child, its admin origin and its
+ * settings; `nodeArgs` go to node itself after the shipped flags (--cpu-prof). Answers the child, its admin origin and its
  * gateway origin.
  */
 export async function startWaypostPinned(
@@ -95,9 +98,9 @@ export async function startWaypostPinned(
 ) {
   const started = await startPinned({
     core,
-    nodeArgs,
+    nodeArgs: [...SHIPPED_NODE_ARGS, ...nodeArgs],
     script: main ?? new URL('../../dist/main.js', import.meta.url).pathname,
-    env: asShipped({
+    env: {
       DATA_DIR: dataDir,
       STORE: 'sqlite',
       HOST: '127.0.0.1',
@@ -109,7 +112,7 @@ export async function startWaypostPinned(
       REGISTRATION_RATE_LIMIT: '1000000',
       CONFIG_FILE: `${root}/config/waypost.yaml`,
       ...env,
-    }),
+    },
     ready: (o) =>
       /admin listening on 127\.0\.0\.1:(\d+)/.test(o) &&
       /gateway listening on 127\.0\.0\.1:(\d+)/.test(o)
