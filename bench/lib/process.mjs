@@ -87,8 +87,8 @@ export const BENCH_ADMIN = 'bench-admin-key-0123456789abcdef';
 /**
  * The built Waypost (dist/main.js, or `main` of another build) pinned to `core` (0) with the
  * benchmarks' keys, no registration rate limit and ephemeral ports; `env` adds or overrides
- * settings; `nodeArgs` go to node itself after the shipped flags (--cpu-prof). Answers the child, its admin origin and its
- * gateway origin.
+ * settings; `nodeArgs` go to node itself after the shipped flags (--cpu-prof). Answers the child,
+ * its admin origin and its gateway origin.
  */
 export async function startWaypostPinned(
   root,

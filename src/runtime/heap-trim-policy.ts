@@ -4,7 +4,8 @@
  * a burst of registrations the old generation stays full of garbage for minutes (10,000 instances:
  * 215 MB RSS, 185 MB half a minute later, against 135 MB once collected). So a collection is asked
  * for when the heap has grown since the last one and the event loop has been quiet — never under
- * load, where its pause would land on requests. Pure.
+ * load, where its pause would land on requests. This trim is the only one: Waypost runs with V8's
+ * reducer off (node-flags.ts says why). Pure.
  */
 
 export const MIB = 1024 * 1024;
