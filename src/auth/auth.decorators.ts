@@ -1,4 +1,10 @@
-import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -6,7 +12,12 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { INSTANCE_ACCESS, InstanceAccess, TRUSTED_NETWORKS_ALLOWED } from './auth.constants';
+import {
+  INSTANCE_ACCESS,
+  InstanceAccess,
+  TRUSTED_NETWORKS_ALLOWED,
+  VERIFIED_TOKEN_HASH,
+} from './auth.constants';
 import { AdminGuard } from './guards/admin.guard';
 import { CompatCallerGuard } from './guards/compat-caller.guard';
 import { InstanceGuard } from './guards/instance.guard';
@@ -56,6 +67,15 @@ export function InstanceAccessRequired(access: InstanceAccess): MethodDecorator 
   if (access !== 'any') decorators.push(ApiForbiddenResponse({ description: 'Another instance' }));
   return applyDecorators(...decorators);
 }
+
+/**
+ * The token hash the instance guard matched on a `self` or `self-only` route (VERIFIED_TOKEN_HASH),
+ * or undefined when the admin key let the request in.
+ */
+export const VerifiedTokenHash = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string | undefined =>
+    context.switchToHttp().getRequest<Record<symbol, string | undefined>>()[VERIFIED_TOKEN_HASH],
+);
 
 export function AdminAccess(): MethodDecorator {
   return applyDecorators(

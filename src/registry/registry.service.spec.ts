@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { anInstanceInput } from '../../test/factories';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
 import { Test, TestingModule } from '@nestjs/testing';
+import { hashSecret } from '../auth/keys';
 import { configModuleFor } from '../config/config.namespaces';
 import { parseSettings } from '../config/settings.schema';
 import { RegistryService } from './registry.service';
@@ -220,7 +221,32 @@ describe('RegistryService with a late feed', () => {
     expect(store.catchUps).toBeGreaterThan(0);
     // What the answer said exists is there for the next request: its token works.
     expect(registry.getInstance(instance.id)).toEqual(instance);
-    expect(registry.verify(instance.id, token)).toBe(true);
+    expect(registry.tokenHashOf(instance.id, token)).toBe(instance.tokenHash);
+  });
+
+  it("refuses a token another node's re-registration replaced, though this node had not seen it", async () => {
+    const { instance, token } = await registry.register(input(), []);
+    // Another node registers the same instance again: a fresh token, which this feed holds back.
+    const replaced = { ...instance, tokenHash: hashSecret('the later token') };
+    await store.inner.commit(
+      [{ op: 'putInstance', instance: replaced, reason: 'registration' }],
+      [],
+      [instance.serviceType],
+    );
+    const held = registry.tokenHashOf(instance.id, token) ?? undefined;
+    expect(held).toBe(instance.tokenHash); // what the guard sees here
+
+    for (const write of [
+      () => registry.heartbeat(instance.id, held),
+      () => registry.patchInstance(instance.id, { weight: 5 }, held),
+      () => registry.removeInstance(instance.id, 'deregistration', held),
+    ]) {
+      await expect(write()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+    // The later registration stands, untouched.
+    expect(registry.getInstance(instance.id)).toEqual(replaced);
+    // The admin key holds no token: its write is decided again on the newer record and goes in.
+    await expect(registry.heartbeat(instance.id)).resolves.toMatchObject({ id: instance.id });
   });
 
   it('answers 503 rather than a write this node cannot show, when the store cannot be read', async () => {

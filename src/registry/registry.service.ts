@@ -138,9 +138,9 @@ export class RegistryService
     await this.store.close();
   }
 
-  verify(instanceId: string, token: string): boolean {
+  tokenHashOf(instanceId: string, token: string): string | null {
     const hash = this.state.instances.get(instanceId)?.tokenHash ?? NO_SUCH_TOKEN;
-    return secretMatchesHash(token, hash) && this.state.instances.has(instanceId);
+    return secretMatchesHash(token, hash) && this.state.instances.has(instanceId) ? hash : null;
   }
 
   /**
@@ -167,17 +167,21 @@ export class RegistryService
   }
 
   /** Deregisters an instance; the routes it brought go with it unless another owner keeps them. */
-  removeInstance(id: string, reason: ChangeReason = 'deregistration'): Promise<InstanceRecord> {
+  removeInstance(
+    id: string,
+    reason: ChangeReason = 'deregistration',
+    heldToken?: string,
+  ): Promise<InstanceRecord> {
     return this.transact(() => {
-      const instance = this.requireInstance(id);
+      const instance = this.requireInstance(id, heldToken);
       const routes = this.state.routesOwnedBy(id).flatMap((route) => releaseRoute(route, id));
       return { changes: [{ op: 'deleteInstance', id, reason }, ...routes], result: instance };
     });
   }
 
   /** `PUT /service/:id/heartbeat`: renews a ttl check, restarts stopped checks. */
-  heartbeat(id: string): Promise<InstanceRecord> {
-    return this.step(id, { type: 'heartbeat' });
+  heartbeat(id: string, heldToken?: string): Promise<InstanceRecord> {
+    return this.step(id, { type: 'heartbeat' }, heldToken);
   }
 
   /**
@@ -197,8 +201,8 @@ export class RegistryService
   }
 
   /** `PATCH /service/:id`: drain, undrain, metadata, weight. */
-  patchInstance(id: string, patch: InstancePatch): Promise<InstanceRecord> {
-    return this.step(id, { type: 'operator', patch });
+  patchInstance(id: string, patch: InstancePatch, heldToken?: string): Promise<InstanceRecord> {
+    return this.step(id, { type: 'operator', patch }, heldToken);
   }
 
   /**
@@ -375,13 +379,17 @@ export class RegistryService
     return this.applier.announce;
   }
 
-  /** An operator's or an instance's own change, on any node: guarded by the instance's revision. */
+  /**
+   * An operator's or an instance's own change, on any node: guarded by the instance's revision.
+   * `heldToken`: the token hash the instance's credentials matched (requireInstance).
+   */
   private step(
     id: string,
     event: Exclude<LifecycleEvent, { type: 'report' }>,
+    heldToken?: string,
   ): Promise<InstanceRecord> {
     return this.transact(() => {
-      const before = this.requireInstance(id);
+      const before = this.requireInstance(id, heldToken);
       const step = nextStep(before, event, this.health, now());
       const after = step.record;
       if (after === before) return { changes: [], result: before };
@@ -490,10 +498,19 @@ export class RegistryService
     }
   }
 
-  private requireInstance(id: string): InstanceRecord {
+  /**
+   * With `heldToken` (the hash an instance's credentials matched when its request came in), the
+   * instance must still hold that token. A decision made again after a conflict sees the newer
+   * record: when the instance registered again on another node meanwhile, its old token no longer
+   * acts for it, whatever this node knew when the guard let the request in.
+   */
+  private requireInstance(id: string, heldToken?: string): InstanceRecord {
     const instance = this.state.instances.get(id);
     if (!instance)
       throw new AppError('INSTANCE_NOT_FOUND', `no instance with id ${id.slice(0, 64)}`);
+    if (heldToken !== undefined && instance.tokenHash !== heldToken) {
+      throw new AppError('UNAUTHORIZED', 'the instance registered again: its token was replaced');
+    }
     return instance;
   }
 

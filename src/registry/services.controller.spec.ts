@@ -37,7 +37,12 @@ describe(ServicesController.name, () => {
     statusCounts: jest.fn(),
     changes: { indexOf: jest.fn(() => 7), changeAfter: jest.fn(async () => 8) },
   };
-  const verifier = { verify: jest.fn((id: string, token: string) => id === ID && token === TOKEN) };
+  const HELD: string = 'the-hash-of-the-token';
+  const verifier = {
+    tokenHashOf: jest.fn((id: string, token: string) =>
+      id === ID && token === TOKEN ? HELD : null,
+    ),
+  };
   const self = { 'x-service-id': ID, 'x-service-token': TOKEN };
 
   beforeAll(async () => {
@@ -189,6 +194,8 @@ describe(ServicesController.name, () => {
       const response = await api.request('PUT', `/service/${ID}/heartbeat`, { headers: self });
       expect(response.status).toBe(200);
       expect(response.body).toEqual(toInstanceView(after));
+      // The token the guard matched goes with the write: it must still be the instance's then.
+      expect(registry.heartbeat).toHaveBeenCalledWith(ID, HELD);
     });
 
     it("is the instance's own: the admin key and other instances are refused", async () => {
@@ -196,7 +203,7 @@ describe(ServicesController.name, () => {
         headers: bearer(ADMIN_KEY),
       });
       expect(admin.status).toBe(401);
-      verifier.verify.mockReturnValueOnce(true);
+      verifier.tokenHashOf.mockReturnValueOnce('its-hash');
       const other = await api.request('PUT', '/service/another-id/heartbeat', {
         headers: { 'x-service-id': 'other', 'x-service-token': 'its-token' },
       });
@@ -215,7 +222,17 @@ describe(ServicesController.name, () => {
       });
       expect(response.status).toBe(200);
       expect(response.body).toEqual(toInstanceView(drained));
-      expect(registry.patchInstance).toHaveBeenCalledWith(ID, { status: 'MAINTENANCE' });
+      expect(registry.patchInstance).toHaveBeenCalledWith(ID, { status: 'MAINTENANCE' }, HELD);
+    });
+
+    it('holds the admin key to no token', async () => {
+      registry.patchInstance.mockReturnValue(instance);
+      const response = await api.request('PATCH', `/service/${ID}`, {
+        body: { weight: 5 },
+        headers: bearer(ADMIN_KEY),
+      });
+      expect(response.status).toBe(200);
+      expect(registry.patchInstance).toHaveBeenCalledWith(ID, { weight: 5 }, undefined);
     });
 
     it('refuses statuses an operator may not set, and weights out of range', async () => {
@@ -242,6 +259,7 @@ describe(ServicesController.name, () => {
         serviceId: ID,
         serviceType: 'users',
       });
+      expect(registry.removeInstance).toHaveBeenCalledWith(ID, 'deregistration', HELD);
     });
   });
 

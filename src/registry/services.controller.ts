@@ -21,7 +21,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { InstanceAccessRequired, RegistrationAccess } from '../auth/auth.decorators';
+import {
+  InstanceAccessRequired,
+  RegistrationAccess,
+  VerifiedTokenHash,
+} from '../auth/auth.decorators';
 import { ADMIN_IDLE_SOCKET_MS, setIdleLimit } from '../common/admin-limits';
 import { ServiceTypePipe } from '../common/validation';
 import { DISCOVERY_CONTENT_TYPE, discoveryAnswer, INDEX_HEADER } from './discovery-answer';
@@ -131,8 +135,8 @@ export class ServicesController {
   @ApiOperation({ summary: 'Deregister; the routes the instance brought go with it' })
   @ApiOkResponse({ description: '{"status": "deregistered", "serviceId"}' })
   @ApiNotFoundResponse({ description: 'Unknown id' })
-  async remove(@Param('id') id: string) {
-    const instance = await this.registry.removeInstance(id);
+  async remove(@Param('id') id: string, @VerifiedTokenHash() heldToken: string | undefined) {
+    const instance = await this.registry.removeInstance(id, 'deregistration', heldToken);
     return { status: 'deregistered', serviceId: instance.id, serviceType: instance.serviceType };
   }
 
@@ -140,15 +144,19 @@ export class ServicesController {
   @InstanceAccessRequired('self-only')
   @ApiOperation({ summary: 'Renew a ttl check; restart checks that had stopped' })
   @ApiOkResponse({ type: InstanceResponseDto })
-  async heartbeat(@Param('id') id: string) {
-    return toInstanceView(await this.registry.heartbeat(id));
+  async heartbeat(@Param('id') id: string, @VerifiedTokenHash() heldToken: string | undefined) {
+    return toInstanceView(await this.registry.heartbeat(id, heldToken));
   }
 
   @Patch('service/:id')
   @InstanceAccessRequired('self')
   @ApiOperation({ summary: 'Drain (MAINTENANCE) or undrain (UP); change metadata or weight' })
   @ApiOkResponse({ type: InstanceResponseDto })
-  async patch(@Param('id') id: string, @Body() dto: PatchInstanceDto) {
-    return toInstanceView(await this.registry.patchInstance(id, dto));
+  async patch(
+    @Param('id') id: string,
+    @Body() dto: PatchInstanceDto,
+    @VerifiedTokenHash() heldToken: string | undefined,
+  ) {
+    return toInstanceView(await this.registry.patchInstance(id, dto, heldToken));
   }
 }

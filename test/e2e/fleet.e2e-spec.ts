@@ -224,14 +224,25 @@ describe('a fleet of three nodes on etcd', () => {
         // One instance: both answers name it, and only the token of the later write is valid.
         expect([onA.status, onB.status]).toEqual([201, 201]);
         expect(onA.body.serviceId).toBe(onB.body.serviceId);
-        const beats = await Promise.all(
-          [onA, onB].map((answer) =>
-            call('PUT', `${node('c').admin}/service/${answer.body.serviceId}/heartbeat`, {
-              headers: instanceHeaders(answer.body.serviceId, answer.body.token),
+        // Heartbeats on a third node, at once and then until it has applied both registrations. The
+        // replaced token must never act there, even while C has not seen the registration that
+        // replaced it; the later token acts once C has applied it.
+        const answers: number[][] = [[], []];
+        const beat = () =>
+          Promise.all(
+            [onA, onB].map(async (answer, i) => {
+              const beaten = await call(
+                'PUT',
+                `${node('c').admin}/service/${answer.body.serviceId}/heartbeat`,
+                { headers: instanceHeaders(answer.body.serviceId, answer.body.token) },
+              );
+              answers[i].push(beaten.status);
+              return beaten.status;
             }),
-          ),
-        );
-        expect(beats.map((b) => b.status).sort()).toEqual([200, 401]);
+          );
+        await waitFor(async () => (await beat()).sort().join() === '200,401', 2_000);
+        const replaced = answers[0].at(-1) === 401 ? 0 : 1;
+        expect(answers[replaced].every((status) => status === 401)).toBe(true);
 
         const route = aCompatRoute({ path: `/race-${round}` });
         const routes = await Promise.all(

@@ -7,6 +7,7 @@ import {
   INSTANCE_CREDENTIALS_VERIFIER,
   InstanceAccess,
   InstanceCredentialsVerifier,
+  VERIFIED_TOKEN_HASH,
 } from '../auth.constants';
 import { AuthKeysService } from '../auth-keys.service';
 import { Caller, callerOf, callerOfRequest } from './request-caller';
@@ -43,7 +44,8 @@ export class InstanceGuard implements CanActivate {
 
     const id = header(caller.request.headers['x-service-id']);
     const token = header(caller.request.headers['x-service-token']);
-    if (id === null || token === null || !this.verifier.verify(id, token)) {
+    const tokenHash = id === null || token === null ? null : this.verifier.tokenHashOf(id, token);
+    if (id === null || tokenHash === null) {
       throw new AppError(
         'UNAUTHORIZED',
         access === 'self-only'
@@ -54,6 +56,7 @@ export class InstanceGuard implements CanActivate {
     if (access === 'any') return true;
     const target = (caller.request.params as Record<string, string> | undefined)?.id;
     if (target !== id) throw new AppError('FORBIDDEN', 'an instance may only act on itself');
+    (caller.request as unknown as Record<symbol, string>)[VERIFIED_TOKEN_HASH] = tokenHash;
     return true;
   }
 }
