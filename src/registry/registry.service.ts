@@ -170,18 +170,18 @@ export class RegistryService
   removeInstance(
     id: string,
     reason: ChangeReason = 'deregistration',
-    heldToken?: string,
+    heldTokenHash?: string,
   ): Promise<InstanceRecord> {
     return this.transact(() => {
-      const instance = this.requireInstance(id, heldToken);
+      const instance = this.requireInstance(id, heldTokenHash);
       const routes = this.state.routesOwnedBy(id).flatMap((route) => releaseRoute(route, id));
       return { changes: [{ op: 'deleteInstance', id, reason }, ...routes], result: instance };
     });
   }
 
   /** `PUT /service/:id/heartbeat`: renews a ttl check, restarts stopped checks. */
-  heartbeat(id: string, heldToken?: string): Promise<InstanceRecord> {
-    return this.step(id, { type: 'heartbeat' }, heldToken);
+  heartbeat(id: string, heldTokenHash?: string): Promise<InstanceRecord> {
+    return this.step(id, { type: 'heartbeat' }, heldTokenHash);
   }
 
   /**
@@ -201,8 +201,8 @@ export class RegistryService
   }
 
   /** `PATCH /service/:id`: drain, undrain, metadata, weight. */
-  patchInstance(id: string, patch: InstancePatch, heldToken?: string): Promise<InstanceRecord> {
-    return this.step(id, { type: 'operator', patch }, heldToken);
+  patchInstance(id: string, patch: InstancePatch, heldTokenHash?: string): Promise<InstanceRecord> {
+    return this.step(id, { type: 'operator', patch }, heldTokenHash);
   }
 
   /**
@@ -381,15 +381,15 @@ export class RegistryService
 
   /**
    * An operator's or an instance's own change, on any node: guarded by the instance's revision.
-   * `heldToken`: the token hash the instance's credentials matched (requireInstance).
+   * `heldTokenHash`: the token hash the instance's credentials matched (requireInstance).
    */
   private step(
     id: string,
     event: Exclude<LifecycleEvent, { type: 'report' }>,
-    heldToken?: string,
+    heldTokenHash?: string,
   ): Promise<InstanceRecord> {
     return this.transact(() => {
-      const before = this.requireInstance(id, heldToken);
+      const before = this.requireInstance(id, heldTokenHash);
       const step = nextStep(before, event, this.health, now());
       const after = step.record;
       if (after === before) return { changes: [], result: before };
@@ -499,16 +499,16 @@ export class RegistryService
   }
 
   /**
-   * With `heldToken` (the hash an instance's credentials matched when its request came in), the
+   * With `heldTokenHash` (the hash an instance's credentials matched when its request came in), the
    * instance must still hold that token. A decision made again after a conflict sees the newer
    * record: when the instance registered again on another node meanwhile, its old token no longer
    * acts for it, whatever this node knew when the guard let the request in.
    */
-  private requireInstance(id: string, heldToken?: string): InstanceRecord {
+  private requireInstance(id: string, heldTokenHash?: string): InstanceRecord {
     const instance = this.state.instances.get(id);
     if (!instance)
       throw new AppError('INSTANCE_NOT_FOUND', `no instance with id ${id.slice(0, 64)}`);
-    if (heldToken !== undefined && instance.tokenHash !== heldToken) {
+    if (heldTokenHash !== undefined && instance.tokenHash !== heldTokenHash) {
       throw new AppError('UNAUTHORIZED', 'the instance registered again: its token was replaced');
     }
     return instance;

@@ -135,8 +135,8 @@ export class ServicesController {
   @ApiOperation({ summary: 'Deregister; the routes the instance brought go with it' })
   @ApiOkResponse({ description: '{"status": "deregistered", "serviceId"}' })
   @ApiNotFoundResponse({ description: 'Unknown id' })
-  async remove(@Param('id') id: string, @VerifiedTokenHash() heldToken: string | undefined) {
-    const instance = await this.registry.removeInstance(id, 'deregistration', heldToken);
+  async remove(@Param('id') id: string, @VerifiedTokenHash() heldTokenHash: string | undefined) {
+    const instance = await this.registry.removeInstance(id, 'deregistration', heldTokenHash);
     return { status: 'deregistered', serviceId: instance.id, serviceType: instance.serviceType };
   }
 
@@ -144,8 +144,8 @@ export class ServicesController {
   @InstanceAccessRequired('self-only')
   @ApiOperation({ summary: 'Renew a ttl check; restart checks that had stopped' })
   @ApiOkResponse({ type: InstanceResponseDto })
-  async heartbeat(@Param('id') id: string, @VerifiedTokenHash() heldToken: string | undefined) {
-    return toInstanceView(await this.registry.heartbeat(id, heldToken));
+  async heartbeat(@Param('id') id: string, @VerifiedTokenHash() heldTokenHash: string | undefined) {
+    return toInstanceView(await this.registry.heartbeat(id, heldTokenHash));
   }
 
   @Patch('service/:id')
@@ -155,8 +155,8 @@ export class ServicesController {
   async patch(
     @Param('id') id: string,
     @Body() dto: PatchInstanceDto,
-    @VerifiedTokenHash() heldToken: string | undefined,
+    @VerifiedTokenHash() heldTokenHash: string | undefined,
   ) {
-    return toInstanceView(await this.registry.patchInstance(id, dto, heldToken));
+    return toInstanceView(await this.registry.patchInstance(id, dto, heldTokenHash));
   }
 }
